@@ -1,0 +1,216 @@
+"""The semi-supervised LightningDataModule base that every data set in catgan shares.
+
+A subclass says what its examples look like (``image_shape``, ``num_classes``) and loads three splits
+as in-memory tensors (``load_splits``). The base then
+
+- picks ``num_labeled`` training examples, balanced across classes, with ``seed`` (the rest of the
+  labels are never shown to the model; all training images serve as unlabeled data);
+- yields training batches ``{"unlabeled": x, "labeled": (x, y)}``: the unlabeled stream defines the
+  epoch and the (small) labeled stream is cycled with its own ``labeled_batch_size``; with
+  ``num_labeled=0`` the batches are ``{"unlabeled": x}`` (unsupervised);
+- serves a validation split held out from the training data and the test split, as ``(x, y)``.
+
+Batches are sliced from tensors by index lists (one ``index_select`` per batch, no per-example
+collation and no worker processes), which keeps the loader off the critical path for small models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence, Tuple
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.utilities import CombinedLoader
+from torch import Tensor
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+
+
+@dataclass
+class Splits:
+    """In-memory data: images (N, *image_shape) float in the model's range, labels (N,) int64."""
+
+    train_x: Tensor
+    train_y: Tensor
+    val_x: Tensor
+    val_y: Tensor
+    test_x: Tensor
+    test_y: Tensor
+
+
+class IndexedTensors(Dataset):
+    """A dataset whose items are whole batches: ``ds[list_of_indices]`` -> tensors sliced at once."""
+
+    def __init__(self, *tensors: Tensor) -> None:
+        if not tensors or any(t.shape[0] != tensors[0].shape[0] for t in tensors):
+            raise ValueError("IndexedTensors needs tensors with the same first dimension.")
+        self.tensors = tensors
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, indices):
+        index = torch.as_tensor(indices, dtype=torch.long)
+        items = tuple(t[index] for t in self.tensors)
+        return items[0] if len(items) == 1 else items
+
+
+def batch_loader(*tensors: Tensor, batch_size: int, shuffle: bool, drop_last: bool) -> DataLoader:
+    """A DataLoader that yields tensor slices of ``batch_size`` (shuffled each epoch if asked)."""
+    dataset = IndexedTensors(*tensors)
+    order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+    sampler = BatchSampler(order, batch_size=batch_size, drop_last=drop_last)
+    return DataLoader(dataset, sampler=sampler, batch_size=None)
+
+
+def check_num_labeled(num_labeled: int, num_classes: int) -> None:
+    """Errors that can be raised before any data is loaded."""
+    if not isinstance(num_labeled, int) or num_labeled < 0:
+        raise ValueError(f"num_labeled must be an integer >= 0 (0 = unsupervised), got {num_labeled!r}.")
+    if num_labeled % num_classes != 0:
+        lower = num_labeled - num_labeled % num_classes
+        raise ValueError(
+            f"num_labeled={num_labeled} is not divisible by the {num_classes} classes: labels are picked "
+            f"balanced across classes, so use a multiple of {num_classes} (e.g. {lower or num_classes})."
+        )
+
+
+def balanced_label_indices(labels: Tensor, num_labeled: int, num_classes: int, seed: int) -> Tensor:
+    """``num_labeled // num_classes`` indices per class, drawn without replacement with ``seed``.
+
+    Returns sorted int64 indices into ``labels``. Raises a ValueError naming the fix when a class has
+    too few examples or ``num_labeled`` exceeds the data.
+    """
+    check_num_labeled(num_labeled, num_classes)
+    if num_labeled > labels.numel():
+        raise ValueError(
+            f"num_labeled={num_labeled} exceeds the {labels.numel()} training examples: lower num_labeled."
+        )
+    per_class = num_labeled // num_classes
+    generator = torch.Generator().manual_seed(int(seed))
+    chosen = []
+    for k in range(num_classes):
+        members = torch.nonzero(labels == k, as_tuple=False).flatten()
+        if members.numel() < per_class:
+            raise ValueError(
+                f"class {k} has only {members.numel()} training examples but num_labeled={num_labeled} asks "
+                f"for {per_class} per class: lower num_labeled to at most {members.numel() * num_classes}."
+            )
+        chosen.append(members[torch.randperm(members.numel(), generator=generator)[:per_class]])
+    if not chosen:
+        return torch.zeros(0, dtype=torch.long)
+    return torch.cat(chosen).sort().values
+
+
+class SemiSupervisedDataModule(pl.LightningDataModule):
+    """Base for semi-supervised data modules (see the module docstring).
+
+    Args:
+        num_labeled: labeled training examples, balanced across classes (0 = unsupervised).
+        seed: seed of the labeled-subset choice (one label split per seed).
+        batch_size: unlabeled batch size (defines the epoch length).
+        labeled_batch_size: labeled batch size (cycled; capped at ``num_labeled``).
+        eval_batch_size: batch size for validation, test and prediction.
+    """
+
+    def __init__(
+        self,
+        num_labeled: int = 100,
+        seed: int = 0,
+        batch_size: int = 100,
+        labeled_batch_size: int = 50,
+        eval_batch_size: int = 500,
+    ) -> None:
+        super().__init__()
+        check_num_labeled(num_labeled, self.num_classes)
+        for name, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size),
+                            ("eval_batch_size", eval_batch_size)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}.")
+        self.num_labeled = num_labeled
+        self.seed = seed
+        self.batch_size = batch_size
+        self.labeled_batch_size = labeled_batch_size
+        self.eval_batch_size = eval_batch_size
+        self.splits: Optional[Splits] = None
+        self.labeled_indices: Optional[Tensor] = None
+
+    # -- what a subclass provides ---------------------------------------------------------------
+    @property
+    def image_shape(self) -> Tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def num_classes(self) -> int:
+        raise NotImplementedError
+
+    def load_splits(self) -> Splits:
+        raise NotImplementedError
+
+    # -- Lightning hooks ------------------------------------------------------------------------
+    def setup(self, stage: Optional[str] = None) -> None:
+        if self.splits is not None:
+            return
+        splits = self.load_splits()
+        for name in ("train", "val", "test"):
+            x = getattr(splits, f"{name}_x")
+            if tuple(x.shape[1:]) != tuple(self.image_shape):
+                raise ValueError(
+                    f"{type(self).__name__}: {name} examples have shape {tuple(x.shape[1:])}, expected "
+                    f"image_shape {tuple(self.image_shape)}."
+                )
+        self.labeled_indices = balanced_label_indices(splits.train_y, self.num_labeled, self.num_classes, self.seed)
+        if self.batch_size > splits.train_x.shape[0]:
+            raise ValueError(
+                f"batch_size={self.batch_size} exceeds the {splits.train_x.shape[0]} training examples: lower it."
+            )
+        self.splits = splits
+
+    def train_dataloader(self) -> CombinedLoader:
+        splits = self._require_setup()
+        loaders: Dict[str, DataLoader] = {
+            "unlabeled": batch_loader(splits.train_x, batch_size=self.batch_size, shuffle=True, drop_last=True)
+        }
+        if self.num_labeled > 0:
+            idx = self.labeled_indices
+            loaders["labeled"] = batch_loader(
+                splits.train_x[idx], splits.train_y[idx],
+                batch_size=min(self.labeled_batch_size, self.num_labeled), shuffle=True, drop_last=True,
+            )
+        return CombinedLoader(loaders, mode="max_size_cycle")
+
+    def val_dataloader(self) -> DataLoader:
+        splits = self._require_setup()
+        return batch_loader(splits.val_x, splits.val_y, batch_size=self.eval_batch_size, shuffle=False, drop_last=False)
+
+    def test_dataloader(self) -> DataLoader:
+        splits = self._require_setup()
+        return batch_loader(splits.test_x, splits.test_y, batch_size=self.eval_batch_size, shuffle=False, drop_last=False)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self.test_dataloader()
+
+    def _require_setup(self) -> Splits:
+        if self.splits is None:
+            self.setup()
+        assert self.splits is not None
+        return self.splits
+
+    # -- helpers for subclasses -----------------------------------------------------------------
+    @staticmethod
+    def stratified_split(y: Tensor, sizes: Sequence[int], seed: int) -> Tuple[Tensor, ...]:
+        """Split indices 0..len(y)-1 into len(sizes)+1 stratified parts: the given sizes, then the rest."""
+        from sklearn.model_selection import train_test_split
+
+        rest = torch.arange(y.numel())
+        parts = []
+        for size in sizes:
+            if size == 0:
+                parts.append(torch.zeros(0, dtype=torch.long))
+                continue
+            rest_np, part_np = train_test_split(
+                rest.numpy(), test_size=size, random_state=seed, stratify=y[rest].numpy()
+            )
+            rest, part = torch.as_tensor(rest_np), torch.as_tensor(part_np)
+            parts.append(part.sort().values)
+        return (*parts, rest.sort().values)

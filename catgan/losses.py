@@ -1,0 +1,185 @@
+"""Adversarial and semi-supervised losses as pure functions of logits and scores.
+
+Every function here is stateless: it takes network outputs (and, for the gradient penalty, the
+discriminator itself) and returns ``(loss, parts)`` where ``loss`` is the scalar to *minimize* and
+``parts`` is a dict of detached named terms for logging.
+
+CatGAN (Springenberg, ICLR 2016, arXiv 1511.06390), with p = softmax(logits), both players minimize:
+
+    L_D = -H[mean_i p(y|x_i)] + mean_i H[p(y|x_i)] - mean_j H[p(y|G(z_j))] + lambda * CE(labeled)
+    L_G = -H[mean_j p(y|G(z_j))] + mean_j H[p(y|G(z_j))]
+
+The paper prints ``+lambda * CE`` inside a max over D; read literally that would *ascend* the labeled
+loss. The discriminator minimizes the cross-entropy here. Entropies are computed from ``log_softmax``
+(never ``log(softmax + eps)``) so they are exact and finite for any finite logits.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+Parts = Dict[str, Tensor]
+LossAndParts = Tuple[Tensor, Parts]
+
+GAN_LOSS_KINDS = ("minimax", "non_saturating", "hinge", "least_squares", "wasserstein")
+
+
+# ----------------------------------------------------------------------------- entropies
+
+
+def entropy(logits: Tensor) -> Tensor:
+    """Per-example entropy H[p(y|x)] in nats of p = softmax(logits). (B, K) -> (B,)."""
+    logits = logits.float()
+    log_p = F.log_softmax(logits, dim=-1)  # (B, K)
+    return -(log_p.exp() * log_p).sum(dim=-1)  # (B,)
+
+
+def conditional_entropy(logits: Tensor) -> Tensor:
+    """mean_i H[p(y|x_i)]: low when the classifier is certain about every example. (B, K) -> ()."""
+    return entropy(logits).mean()
+
+
+def marginal_entropy(logits: Tensor) -> Tensor:
+    """H[mean_i p(y|x_i)]: high when the batch is spread evenly over the classes. (B, K) -> ()."""
+    logits = logits.float()
+    log_p = F.log_softmax(logits, dim=-1)  # (B, K)
+    log_mean_p = torch.logsumexp(log_p, dim=0) - math.log(log_p.shape[0])  # (K,) log of the marginal
+    return -(log_mean_p.exp() * log_mean_p).sum()
+
+
+def _detached(parts: Parts) -> Parts:
+    return {name: value.detach() for name, value in parts.items()}
+
+
+# ----------------------------------------------------------------------------- CatGAN
+
+
+def catgan_discriminator_loss(
+    logits_real: Tensor,
+    logits_fake: Tensor,
+    logits_labeled: Optional[Tensor] = None,
+    labels: Optional[Tensor] = None,
+    supervised_weight: float = 1.0,
+) -> LossAndParts:
+    """CatGAN discriminator loss (to minimize), optionally with the supervised cross-entropy term.
+
+    logits_real: (B, K) on unlabeled real data; logits_fake: (M, K) on generated data;
+    logits_labeled: (L, K) on labeled real data with ``labels`` (L,). The CE term is added only when
+    ``labels`` is given and ``supervised_weight`` is non-zero.
+    """
+    h_marginal_real = marginal_entropy(logits_real)
+    h_conditional_real = conditional_entropy(logits_real)
+    h_conditional_fake = conditional_entropy(logits_fake)
+    loss = -h_marginal_real + h_conditional_real - h_conditional_fake
+    parts = {
+        "marginal_entropy_real": h_marginal_real,
+        "conditional_entropy_real": h_conditional_real,
+        "conditional_entropy_fake": h_conditional_fake,
+    }
+    if labels is not None and supervised_weight != 0:
+        if logits_labeled is None:
+            raise ValueError("catgan_discriminator_loss: `labels` given without `logits_labeled`.")
+        cross_entropy = F.cross_entropy(logits_labeled.float(), labels)
+        loss = loss + supervised_weight * cross_entropy
+        parts["cross_entropy_labeled"] = cross_entropy
+    parts["loss"] = loss
+    return loss, _detached(parts)
+
+
+def catgan_generator_loss(logits_fake: Tensor) -> LossAndParts:
+    """CatGAN generator loss (to minimize): -H[mean_j p(y|G(z_j))] + mean_j H[p(y|G(z_j))]."""
+    h_marginal_fake = marginal_entropy(logits_fake)
+    h_conditional_fake = conditional_entropy(logits_fake)
+    loss = -h_marginal_fake + h_conditional_fake
+    parts = {
+        "marginal_entropy_fake": h_marginal_fake,
+        "conditional_entropy_fake": h_conditional_fake,
+        "loss": loss,
+    }
+    return loss, _detached(parts)
+
+
+# ----------------------------------------------------------------------------- binary-score GANs
+
+
+def check_gan_loss_kind(kind: str) -> str:
+    if kind not in GAN_LOSS_KINDS:
+        raise ValueError(f"Unknown GAN loss kind {kind!r}: choose one of {', '.join(GAN_LOSS_KINDS)}.")
+    return kind
+
+
+def gan_discriminator_loss(real_scores: Tensor, fake_scores: Tensor, kind: str) -> LossAndParts:
+    """Discriminator loss (to minimize) for a GAN whose D outputs one unbounded score per example.
+
+    - ``minimax`` / ``non_saturating``: BCE, -E[log D(x)] - E[log(1 - D(G(z)))], D = sigmoid(score).
+    - ``hinge``: E[relu(1 - D(x))] + E[relu(1 + D(G(z)))].
+    - ``least_squares`` (Mao et al., a=0, b=c=1): 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2].
+    - ``wasserstein``: E[D(G(z))] - E[D(x)] (add :func:`gradient_penalty` for WGAN-GP).
+
+    ``parts["value"]`` estimates the game's value V(D, G) that D ascends (for the BCE kinds the
+    classic E[log D(x)] + E[log(1 - D(G(z)))]; for the others the negated D loss).
+    """
+    check_gan_loss_kind(kind)
+    real_scores, fake_scores = real_scores.float().flatten(), fake_scores.float().flatten()
+    if kind in ("minimax", "non_saturating"):
+        loss_real = F.softplus(-real_scores).mean()  # -log sigmoid(s)
+        loss_fake = F.softplus(fake_scores).mean()  # -log(1 - sigmoid(s))
+    elif kind == "hinge":
+        loss_real = F.relu(1.0 - real_scores).mean()
+        loss_fake = F.relu(1.0 + fake_scores).mean()
+    elif kind == "least_squares":
+        loss_real = 0.5 * (real_scores - 1.0).pow(2).mean()
+        loss_fake = 0.5 * fake_scores.pow(2).mean()
+    else:  # wasserstein
+        loss_real = -real_scores.mean()
+        loss_fake = fake_scores.mean()
+    loss = loss_real + loss_fake
+    parts = {
+        "loss_real": loss_real,
+        "loss_fake": loss_fake,
+        "value": -loss,
+        "score_real": real_scores.mean(),
+        "score_fake": fake_scores.mean(),
+        "loss": loss,
+    }
+    return loss, _detached(parts)
+
+
+def gan_generator_loss(fake_scores: Tensor, kind: str) -> LossAndParts:
+    """Generator loss (to minimize) for a one-score discriminator.
+
+    - ``minimax``: the saturating E[log(1 - D(G(z)))] of Goodfellow et al.
+    - ``non_saturating``: -E[log D(G(z))].
+    - ``hinge`` and ``wasserstein``: -E[D(G(z))].
+    - ``least_squares``: 1/2 E[(D(G(z)) - 1)^2]; both players minimize a squared error.
+    """
+    check_gan_loss_kind(kind)
+    fake_scores = fake_scores.float().flatten()
+    if kind == "minimax":
+        loss = -F.softplus(fake_scores).mean()  # log(1 - sigmoid(s))
+    elif kind == "non_saturating":
+        loss = F.softplus(-fake_scores).mean()  # -log sigmoid(s)
+    elif kind in ("hinge", "wasserstein"):
+        loss = -fake_scores.mean()
+    else:  # least_squares
+        loss = 0.5 * (fake_scores - 1.0).pow(2).mean()
+    return loss, _detached({"score_fake": fake_scores.mean(), "loss": loss})
+
+
+def gradient_penalty(discriminator: nn.Module, real: Tensor, fake: Tensor) -> LossAndParts:
+    """WGAN-GP penalty (Gulrajani et al. 2017): E[(||grad_x D(x_hat)||_2 - 1)^2] on random
+    interpolates x_hat of real and fake examples. The graph is kept so the penalty trains D."""
+    if real.shape != fake.shape:
+        raise ValueError(f"gradient_penalty: real {tuple(real.shape)} and fake {tuple(fake.shape)} differ.")
+    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+    interpolates = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    scores = discriminator(interpolates)
+    (grads,) = torch.autograd.grad(scores.float().sum(), interpolates, create_graph=True)
+    grad_norm = grads.flatten(1).float().norm(2, dim=1)  # (B,)
+    penalty = (grad_norm - 1.0).pow(2).mean()
+    return penalty, _detached({"gradient_penalty": penalty, "grad_norm": grad_norm.mean()})

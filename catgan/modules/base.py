@@ -1,0 +1,227 @@
+"""The shared adversarial LightningModule: the manual-optimization D-step / G-step loop.
+
+Subclasses (CatGAN, GAN, ...) supply only their losses:
+
+- ``discriminator_loss(real, fake, labeled) -> (loss, parts)``
+- ``generator_loss(real, fake, labeled) -> (loss, parts)``
+
+Per training batch ``{"unlabeled": x, "labeled": (x, y)}`` the loop makes one discriminator update
+and, every ``n_critic``-th batch, ``g_steps`` generator updates, each with fresh latent samples and a
+fresh discriminator forward pass (so G sees D after its update). Fakes for the D step are drawn
+without a graph through G, and D's parameters are frozen during G's step, so neither player pays
+for the other's weight gradients.
+
+Batch-norm running statistics of the discriminator come from real unlabeled data only: forward
+passes of generated or labeled batches run with frozen statistics (see ``discriminate``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
+
+import lightning.pytorch as pl
+import torch
+from torch import Tensor, nn
+
+from catgan.nets.layers import frozen_batch_norm_stats
+
+# A network may be given as an nn.Module instance or as a factory (a class, or jsonargparse's
+# class_path/init_args in YAML) called as Generator(latent_dim, image_shape) or
+# Discriminator(image_shape, num_outputs).
+GeneratorFactory = Callable[[int, Sequence[int]], nn.Module]
+DiscriminatorFactory = Callable[[Sequence[int], int], nn.Module]
+Labeled = Optional[Tuple[Tensor, Tensor]]
+LossAndParts = Tuple[Tensor, Dict[str, Tensor]]
+
+
+def build_network(spec: Union[None, nn.Module, Callable[..., nn.Module]], default: Callable[..., nn.Module],
+                  *args) -> nn.Module:
+    """``spec`` if it is a module, ``spec(*args)`` if it is a factory, else ``default(*args)``."""
+    if spec is None:
+        return default(*args)
+    if isinstance(spec, nn.Module):
+        return spec
+    if callable(spec):
+        return spec(*args)
+    raise TypeError(f"Expected an nn.Module, a factory of one, or None; got {type(spec).__name__}.")
+
+
+def has_batch_norm(module: nn.Module) -> bool:
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
+@contextlib.contextmanager
+def frozen_parameters(module: nn.Module) -> Iterator[None]:
+    """No weight gradients for ``module`` inside the block (gradients still flow through it)."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+class AdversarialModule(pl.LightningModule):
+    """Base class: builds G and D, owns the two Adam optimizers and the training loop.
+
+    Args:
+        image_shape: shape of one example (linked from the data module by the CLI).
+        num_classes: number of classes K (linked from the data module by the CLI).
+        latent_dim: size of the generator's input noise.
+        generator / discriminator: a module, a factory, or None for the subclass default.
+        lr_d / lr_g: Adam learning rates; betas: Adam betas for both.
+        n_critic: discriminator updates per generator turn (one per batch).
+        g_steps: generator updates per generator turn.
+        latent_distribution: ``uniform`` on [-1, 1] (the paper's) or ``normal``.
+        lr_decay_start: fraction of ``max_epochs`` after which both learning rates decay linearly to
+            zero at the last epoch; None keeps them constant.
+    """
+
+    automatic_optimization = False
+
+    def __init__(
+        self,
+        image_shape: Sequence[int] = (1, 8, 8),
+        num_classes: int = 10,
+        latent_dim: int = 64,
+        generator: Optional[GeneratorFactory] = None,
+        discriminator: Optional[DiscriminatorFactory] = None,
+        lr_d: float = 2e-4,
+        lr_g: float = 2e-4,
+        betas: Tuple[float, float] = (0.5, 0.999),
+        n_critic: int = 1,
+        g_steps: int = 1,
+        latent_distribution: str = "uniform",
+        lr_decay_start: Optional[float] = None,
+    ) -> None:
+        super().__init__()
+        if latent_distribution not in ("uniform", "normal"):
+            raise ValueError(f"latent_distribution must be 'uniform' or 'normal', got {latent_distribution!r}.")
+        if n_critic < 1 or g_steps < 1:
+            raise ValueError(f"n_critic and g_steps must be >= 1, got {n_critic} and {g_steps}.")
+        if lr_decay_start is not None and not 0.0 <= lr_decay_start < 1.0:
+            raise ValueError(f"lr_decay_start is a fraction of max_epochs in [0, 1), got {lr_decay_start}.")
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.num_classes = int(num_classes)
+        self.latent_dim = int(latent_dim)
+        self.lr_d, self.lr_g, self.betas = lr_d, lr_g, tuple(betas)
+        self.n_critic, self.g_steps = int(n_critic), int(g_steps)
+        self.latent_distribution = latent_distribution
+        self.lr_decay_start = lr_decay_start
+        self.generator = build_network(generator, self.default_generator, self.latent_dim, self.image_shape)
+        self.discriminator = build_network(
+            discriminator, self.default_discriminator, self.image_shape, self.discriminator_outputs
+        )
+        self._d_has_batch_norm = has_batch_norm(self.discriminator)
+
+    # -- what subclasses provide ----------------------------------------------------------------
+    @property
+    def discriminator_outputs(self) -> int:
+        """Number of outputs of D (K for CatGAN, 1 for a binary GAN)."""
+        raise NotImplementedError
+
+    def default_generator(self, latent_dim: int, image_shape: Sequence[int]) -> nn.Module:
+        from catgan.nets import MLPGenerator
+
+        return MLPGenerator(latent_dim, image_shape)
+
+    def default_discriminator(self, image_shape: Sequence[int], num_outputs: int) -> nn.Module:
+        from catgan.nets import MLPDiscriminator
+
+        return MLPDiscriminator(image_shape, num_outputs)
+
+    def discriminator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
+        raise NotImplementedError
+
+    def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
+        raise NotImplementedError
+
+    # -- shared pieces --------------------------------------------------------------------------
+    def sample_latent(self, n: int) -> Tensor:
+        shape = (n, self.latent_dim)
+        if self.latent_distribution == "uniform":
+            return torch.rand(shape, device=self.device) * 2.0 - 1.0  # (n, latent_dim)
+        return torch.randn(shape, device=self.device)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.generator(z)
+
+    @torch.no_grad()
+    def sample(self, n: int, z: Optional[Tensor] = None) -> Tensor:
+        """``n`` generated examples (n, *image_shape), with G in eval mode."""
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self.generator(self.sample_latent(n) if z is None else z.to(self.device))
+        finally:
+            self.generator.train(was_training)
+
+    def discriminate(self, real: Optional[Tensor], *others: Tensor) -> Tuple[Tensor, ...]:
+        """D's outputs for ``real`` (unlabeled, may be None) and for each of ``others`` (generated or
+        labeled batches). Only ``real`` updates batch-norm running statistics; without batch norm all
+        batches go through D in one concatenated forward pass."""
+        batches = ([real] if real is not None else []) + list(others)
+        if not self._d_has_batch_norm:
+            outputs = self.discriminator(torch.cat(batches)) if len(batches) > 1 else self.discriminator(batches[0])
+            return tuple(outputs.split([b.shape[0] for b in batches]))
+        outputs = [self.discriminator(real)] if real is not None else []
+        if others:
+            with frozen_batch_norm_stats(self.discriminator):
+                outputs += [self.discriminator(b) for b in others]
+        return tuple(outputs)
+
+    # -- the loop -------------------------------------------------------------------------------
+    def training_step(self, batch: Dict[str, object], batch_idx: int) -> None:
+        real = batch["unlabeled"]
+        labeled = batch.get("labeled")
+        opt_d, opt_g = self.optimizers()
+        batch_size = real.shape[0]
+
+        with torch.no_grad():
+            fake = self.generator(self.sample_latent(batch_size))
+        d_loss, d_parts = self.discriminator_loss(real, fake, labeled)
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        opt_d.step()
+        self._log_parts("train/d", d_parts, batch_size)
+
+        if (batch_idx + 1) % self.n_critic != 0:
+            return
+        for _ in range(self.g_steps):
+            with frozen_parameters(self.discriminator):
+                fake = self.generator(self.sample_latent(batch_size))
+                g_loss, g_parts = self.generator_loss(real, fake, labeled)
+                opt_g.zero_grad(set_to_none=True)
+                self.manual_backward(g_loss)
+            opt_g.step()
+        self._log_parts("train/g", g_parts, batch_size)
+
+    def _log_parts(self, prefix: str, parts: Dict[str, Tensor], batch_size: int) -> None:
+        self.log_dict({f"{prefix}/{name}": value for name, value in parts.items()},
+                      on_step=True, on_epoch=False, batch_size=batch_size)
+
+    def on_train_epoch_end(self) -> None:
+        schedulers = self.lr_schedulers()
+        if schedulers is None:
+            return
+        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+            scheduler.step()
+
+    def configure_optimizers(self):
+        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.lr_d, betas=self.betas)
+        opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.lr_g, betas=self.betas)
+        if self.lr_decay_start is None:
+            return [opt_d, opt_g]
+        max_epochs = self.trainer.max_epochs if self.trainer.max_epochs and self.trainer.max_epochs > 0 else None
+        if max_epochs is None:
+            raise ValueError("lr_decay_start needs trainer.max_epochs to be set.")
+        start = self.lr_decay_start * max_epochs
+
+        def factor(epoch: int) -> float:  # linear decay from `start` to 0 at max_epochs
+            return 1.0 if epoch < start else max(0.0, (max_epochs - epoch) / max(max_epochs - start, 1e-8))
+
+        schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (opt_d, opt_g)]
+        return [opt_d, opt_g], schedulers

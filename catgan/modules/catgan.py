@@ -1,0 +1,68 @@
+"""CatGAN (Springenberg 2016): a K-way discriminator trained with entropy objectives, plus an
+optional supervised cross-entropy term for semi-supervised learning."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+from torch import Tensor
+
+from catgan.losses import catgan_discriminator_loss, catgan_generator_loss
+from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
+from catgan.modules.evaluation import ClassifierEvaluationMixin
+
+
+class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
+    """Categorical GAN. D outputs K class logits; both players minimize (see ``catgan.losses``)
+
+        L_D = -H[p(y|x)]_marginal + H[p(y|x)]_conditional - H[p(y|G(z))]_conditional + lambda * CE
+        L_G = -H[p(y|G(z))]_marginal + H[p(y|G(z))]_conditional
+
+    Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part;
+    semi-supervised otherwise. ``predict_step`` returns D's classes; ``sample(n)`` draws images.
+    Other arguments: see :class:`~catgan.modules.base.AdversarialModule`.
+    """
+
+    def __init__(
+        self,
+        image_shape: Sequence[int] = (1, 8, 8),
+        num_classes: int = 10,
+        supervised_weight: float = 1.0,
+        latent_dim: int = 64,
+        generator: Optional[GeneratorFactory] = None,
+        discriminator: Optional[DiscriminatorFactory] = None,
+        lr_d: float = 2e-4,
+        lr_g: float = 2e-4,
+        betas: Tuple[float, float] = (0.5, 0.999),
+        n_critic: int = 1,
+        g_steps: int = 1,
+        latent_distribution: str = "uniform",
+        lr_decay_start: Optional[float] = None,
+    ) -> None:
+        if num_classes < 2:
+            raise ValueError(f"CatGAN needs at least 2 classes (num_classes={num_classes}): its objectives are "
+                             "entropies over the classes.")
+        if supervised_weight < 0:
+            raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
+        super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
+                         n_critic, g_steps, latent_distribution, lr_decay_start)
+        self.supervised_weight = float(supervised_weight)
+        self.init_classifier_metrics(self.num_classes)
+        self.save_hyperparameters()
+
+    @property
+    def discriminator_outputs(self) -> int:
+        return self.num_classes
+
+    def discriminator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
+        if labeled is not None and self.supervised_weight > 0:
+            x_labeled, y_labeled = labeled
+            logits_real, logits_fake, logits_labeled = self.discriminate(real, fake, x_labeled)
+            return catgan_discriminator_loss(logits_real, logits_fake, logits_labeled, y_labeled,
+                                             self.supervised_weight)
+        logits_real, logits_fake = self.discriminate(real, fake)
+        return catgan_discriminator_loss(logits_real, logits_fake)
+
+    def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
+        (logits_fake,) = self.discriminate(None, fake)
+        return catgan_generator_loss(logits_fake)
