@@ -14,7 +14,8 @@ TOY_KINDS = ("moons", "circles", "blobs")
 class ToyDataModule(SemiSupervisedDataModule):
     """Points in R^2 from scikit-learn's generators; ``image_shape`` is (2,).
 
-    ``kind``: ``moons`` and ``circles`` have 2 classes, ``blobs`` has ``num_blobs`` classes.
+    ``kind``: ``moons`` and ``circles`` (2 classes, Gaussian ``noise``), or ``blobs``: ``num_blobs``
+    classes, Gaussians of spread ``blob_std`` centred evenly on a circle of radius 4.
     Train, validation and test points are drawn independently with seeds derived from ``data_seed``.
     """
 
@@ -31,11 +32,12 @@ class ToyDataModule(SemiSupervisedDataModule):
         num_test: int = 1000,
         noise: float = 0.08,
         num_blobs: int = 4,
+        blob_std: float = 0.5,
         data_seed: int = 0,
     ) -> None:
         if kind not in TOY_KINDS:
             raise ValueError(f"ToyDataModule: unknown kind {kind!r}; choose one of {', '.join(TOY_KINDS)}.")
-        self.kind, self.num_blobs = kind, num_blobs
+        self.kind, self.num_blobs, self.blob_std = kind, num_blobs, blob_std
         super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size)
         self.num_train, self.num_val, self.num_test = num_train, num_val, num_test
         self.noise, self.data_seed = noise, data_seed
@@ -55,11 +57,12 @@ class ToyDataModule(SemiSupervisedDataModule):
             x, y = datasets.make_moons(n, noise=self.noise, random_state=seed)
         elif self.kind == "circles":
             x, y = datasets.make_circles(n, noise=self.noise, factor=0.5, random_state=seed)
-        else:  # blobs: the centres come from data_seed, the draws from seed
+        else:  # blobs: centres evenly spaced on a circle of radius 4, spread blob_std
             import numpy as np
 
-            centers = np.random.RandomState(self.data_seed).uniform(-5, 5, size=(self.num_blobs, 2))
-            x, y = datasets.make_blobs(n, centers=centers, cluster_std=self.noise * 10, random_state=seed)
+            angles = 2 * np.pi * np.arange(self.num_blobs) / self.num_blobs
+            centers = 4.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+            x, y = datasets.make_blobs(n, centers=centers, cluster_std=self.blob_std, random_state=seed)
         return torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
 
     def load_splits(self) -> Splits:

@@ -198,6 +198,9 @@ class AdversarialModule(pl.LightningModule):
                 self.manual_backward(g_loss)
             opt_g.step()
         self._log_parts("train/g", g_parts, batch_size)
+        # both parts are minimized: L_D (last D step) + L_G (last G step)
+        self.log("train/loss_total", d_parts["loss"] + g_parts["loss"], on_step=True, on_epoch=False,
+                 batch_size=batch_size)
 
     def _log_parts(self, prefix: str, parts: Dict[str, Tensor], batch_size: int) -> None:
         self.log_dict({f"{prefix}/{name}": value for name, value in parts.items()},

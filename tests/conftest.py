@@ -1,0 +1,35 @@
+"""Shared test setup: no network, no W&B uploads, one thread (the models are tiny), an in-process CLI."""
+
+import os
+
+os.environ.setdefault("WANDB_MODE", "disabled")
+os.environ.setdefault("WANDB_SILENT", "true")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = os.path.join(REPO, "configs")
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run ``catgan <args>`` in-process with a CSV logger and every output under ``tmp_path``."""
+    from catgan.cli import main
+
+    def run(*args: str, logger: str = "CSVLogger"):
+        extra = [
+            "--trainer.default_root_dir", str(tmp_path),
+            "--trainer.enable_progress_bar", "false",
+            "--trainer.enable_model_summary", "false",
+            "--checkpoint.dirpath", str(tmp_path / "checkpoints"),
+        ]
+        if logger == "CSVLogger":
+            extra += ["--trainer.logger", "CSVLogger", "--trainer.logger.save_dir", str(tmp_path)]
+        elif logger == "false":
+            extra += ["--trainer.logger", "false"]
+        return main(args=[args[0], *extra, *args[1:]])
+
+    return run

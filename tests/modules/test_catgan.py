@@ -1,0 +1,113 @@
+"""CatGAN module: the training step's effect on each player, batch-norm statistics, predict and sample."""
+
+import copy
+import math
+
+import lightning.pytorch as pl
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader
+
+from catgan import CatGAN
+from catgan.losses import marginal_entropy
+from catgan.nets import MLPDiscriminator, MLPGenerator
+
+
+def one_batch_fit(model, batch):
+    """Run exactly one training batch (one D update, one G update) through a real Trainer."""
+    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
+    trainer.fit(model, train_dataloaders=DataLoader([batch], batch_size=None))
+    assert trainer.global_step == 2  # Lightning counts optimizer steps: one batch = D step + G step
+    return trainer
+
+
+def blobs(n, k=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % k
+    centers = torch.tensor([[math.cos(2 * math.pi * c / k), math.sin(2 * math.pi * c / k)] for c in range(k)]) * 3
+    return centers[y] + 0.3 * torch.randn(n, 2, generator=g), y
+
+
+def small_catgan(lr_d, lr_g, batch_norm=False, noise=0.0):
+    torch.manual_seed(0)
+    return CatGAN(image_shape=(2,), num_classes=3, latent_dim=4, lr_d=lr_d, lr_g=lr_g,
+                  generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+                  discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=noise, batch_norm=batch_norm))
+
+
+def test_discriminator_step_lowers_labeled_cross_entropy():
+    x, y = blobs(60)
+    model = small_catgan(lr_d=1e-2, lr_g=0.0)
+    batch = {"unlabeled": x, "labeled": (x[:12], y[:12])}
+    with torch.no_grad():
+        before = F.cross_entropy(model.discriminator(x[:12]), y[:12])
+    one_batch_fit(model, batch)
+    with torch.no_grad():
+        after = F.cross_entropy(model.discriminator(x[:12]), y[:12])
+    assert after < before - 1e-3
+
+
+def test_generator_step_raises_the_fakes_marginal_entropy():
+    """A fixed linear D scores class c by <centre_c, x>; G starts with its samples piled up in class 0's
+    region. One generator step must spread them over the classes (raise H[mean p(y|G(z))])."""
+    torch.manual_seed(0)
+    centres = torch.tensor([[3.0, 0.0], [-1.5, 2.6], [-1.5, -2.6]])
+    discriminator = nn.Linear(2, 3)
+    with torch.no_grad():
+        discriminator.weight.copy_(centres)
+        discriminator.bias.zero_()
+    generator = MLPGenerator(4, (2,), hidden=(16,), batch_norm=False, output="identity")
+    with torch.no_grad():
+        generator.net[-2].bias.copy_(torch.tensor([1.0, 0.0]))
+    model = CatGAN(image_shape=(2,), num_classes=3, latent_dim=4, lr_d=0.0, lr_g=5e-2,
+                   generator=generator, discriminator=discriminator)
+    z = torch.rand(256, 4) * 2 - 1
+    with torch.no_grad():
+        before = marginal_entropy(discriminator(generator(z)))
+    x, _ = blobs(60)
+    one_batch_fit(model, {"unlabeled": x})
+    with torch.no_grad():
+        after = marginal_entropy(discriminator(generator(z)))
+        assert torch.equal(discriminator.weight, centres)  # lr_d = 0: D unchanged
+    assert before < 0.9 * math.log(3)
+    assert after > before + 1e-3
+
+
+def test_batch_norm_statistics_come_from_real_unlabeled_data_only():
+    x, y = blobs(40)
+    model = small_catgan(lr_d=0.0, lr_g=0.0, batch_norm=True)
+    bn = next(m for m in model.discriminator.modules() if isinstance(m, nn.BatchNorm1d))
+    reference = copy.deepcopy(model.discriminator)
+    reference(x)  # the statistics after one forward pass of the real batch alone
+    real = x
+    labeled = (x[:8] + 10.0, y[:8])  # far-off labeled data: would move the statistics a lot
+    one_batch_fit(model, {"unlabeled": real, "labeled": labeled})
+    ref_bn = next(m for m in reference.modules() if isinstance(m, nn.BatchNorm1d))
+    assert torch.allclose(bn.running_mean, ref_bn.running_mean) and torch.allclose(bn.running_var, ref_bn.running_var)
+    assert bn.num_batches_tracked.item() == 1  # only the D step's real batch counted, not fakes or labels
+
+
+def test_unsupervised_when_weight_is_zero_and_parts_logged():
+    x, y = blobs(30)
+    model = CatGAN(image_shape=(2,), num_classes=3, supervised_weight=0.0)
+    trainer = one_batch_fit(model, {"unlabeled": x, "labeled": (x[:6], y[:6])})
+    logged = set(trainer.callback_metrics)
+    assert {"train/d/marginal_entropy_real", "train/d/conditional_entropy_real",
+            "train/d/conditional_entropy_fake", "train/g/marginal_entropy_fake", "train/g/loss"} <= logged
+    assert "train/d/cross_entropy_labeled" not in logged
+
+
+def test_predict_and_sample_shapes():
+    model = CatGAN(image_shape=(1, 8, 8), num_classes=10)
+    images = model.sample(7)
+    assert images.shape == (7, 1, 8, 8) and 0 <= images.min() and images.max() <= 1
+    preds = model.predict_step((images, torch.zeros(7, dtype=torch.long)), 0)
+    assert preds.shape == (7,) and preds.dtype == torch.long and preds.max() < 10
+
+
+def test_catgan_needs_two_classes():
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        CatGAN(image_shape=(2,), num_classes=1)

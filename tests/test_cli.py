@@ -1,0 +1,71 @@
+"""The `catgan` LightningCLI driven in-process: every shipped config, linking, print_config, bad keys."""
+
+import glob
+import os
+
+import pytest
+import yaml
+
+from tests.conftest import CONFIGS
+from tests.data.test_vision import write_fake_mnist
+
+ALL_CONFIGS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(CONFIGS, "*.yaml")))
+
+
+def test_there_are_configs_for_every_model_family():
+    expected = {"digits_catgan.yaml", "digits_catgan_unsupervised.yaml", "digits_supervised.yaml",
+                "digits_gan_minimax.yaml", "digits_gan_non_saturating.yaml", "digits_gan_hinge.yaml",
+                "digits_gan_least_squares.yaml", "digits_gan_wgan_gp.yaml", "toy_catgan.yaml", "mnist_catgan.yaml"}
+    assert expected <= set(ALL_CONFIGS)
+
+
+@pytest.mark.parametrize("config", ALL_CONFIGS)
+def test_every_config_passes_fast_dev_run(config, run_cli, tmp_path):
+    args = ["fit", "--config", os.path.join(CONFIGS, config), "--trainer.fast_dev_run", "2"]
+    with open(os.path.join(CONFIGS, config)) as f:
+        data = yaml.safe_load(f)["data"]
+    if data["class_path"].endswith("MNISTDataModule"):
+        write_fake_mnist(tmp_path / "mnist")
+        args += ["--data.data_dir", str(tmp_path / "mnist"), "--data.val_size", "50", "--data.num_labeled", "20"]
+    cli = run_cli(*args)
+    assert cli.trainer.global_step >= 2
+    dm = cli.datamodule
+    assert tuple(cli.model.image_shape) == tuple(dm.image_shape)  # linked, not hand-copied
+    assert cli.model.num_classes == dm.num_classes
+
+
+def test_linking_builds_networks_for_the_data(run_cli):
+    cli = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--data.flatten", "true",
+                  "--trainer.fast_dev_run", "1")
+    assert cli.model.image_shape == (64,)
+    assert cli.model.sample(3).shape == (3, 64)
+
+
+def test_print_config_prints_the_resolved_config(capsys):
+    from catgan.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(args=["fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--print_config"])
+    assert exit_info.value.code == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["model"]["class_path"] == "catgan.CatGAN"
+    assert printed["data"]["init_args"]["num_labeled"] == 50
+
+
+def test_unknown_config_key_is_rejected_before_training(capsys):
+    from catgan.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(args=["fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--model.init_args.supervised_wieght", "2"])
+    assert exit_info.value.code != 0
+    assert "supervised_wieght" in capsys.readouterr().err
+
+
+def test_checkpoint_reloads_with_custom_networks(run_cli, tmp_path):
+    from catgan import CatGAN
+
+    run_cli("fit", "--config", os.path.join(CONFIGS, "toy_catgan.yaml"), "--trainer.max_epochs", "1",
+            "--trainer.limit_train_batches", "2")
+    model = CatGAN.load_from_checkpoint(str(tmp_path / "checkpoints" / "last.ckpt"))
+    assert model.discriminator.body[2].out_features == 64  # the config's hidden width, not the default
+    assert model.sample(5).shape == (5, 2)

@@ -1,0 +1,149 @@
+"""catgan.losses against hand computations (NumPy, written from the formulas), gradient signs and edge cases."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from catgan import losses
+
+
+def np_softmax(z):
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def np_entropy(p):
+    return -(p * np.log(p)).sum(axis=-1)
+
+
+@pytest.fixture
+def logits():
+    g = torch.Generator().manual_seed(0)
+    return {name: torch.randn(n, 4, generator=g, dtype=torch.float64) * 2 for name, n in
+            (("real", 6), ("fake", 5), ("labeled", 3))}
+
+
+def test_entropies_match_hand_computation(logits):
+    p = np_softmax(logits["real"].numpy())
+    assert losses.conditional_entropy(logits["real"]).item() == pytest.approx(np_entropy(p).mean(), rel=1e-6)
+    assert losses.marginal_entropy(logits["real"]).item() == pytest.approx(np_entropy(p.mean(axis=0)), rel=1e-6)
+
+
+def test_entropy_extremes():
+    uniform = torch.zeros(3, 5)
+    assert losses.conditional_entropy(uniform).item() == pytest.approx(math.log(5), rel=1e-6)
+    one_hot = torch.tensor([[100.0, 0, 0], [0, 100.0, 0], [0, 0, 100.0]])
+    assert losses.conditional_entropy(one_hot).item() == pytest.approx(0.0, abs=1e-6)
+    assert losses.marginal_entropy(one_hot).item() == pytest.approx(math.log(3), rel=1e-6)
+
+
+def test_catgan_discriminator_loss_matches_hand_computation(logits):
+    pr, pf = np_softmax(logits["real"].numpy()), np_softmax(logits["fake"].numpy())
+    pl = np_softmax(logits["labeled"].numpy())
+    labels = torch.tensor([0, 3, 1])
+    ce = -np.log(pl[np.arange(3), labels.numpy()]).mean()
+    expected = -np_entropy(pr.mean(0)) + np_entropy(pr).mean() - np_entropy(pf).mean() + 0.7 * ce
+    loss, parts = losses.catgan_discriminator_loss(logits["real"], logits["fake"], logits["labeled"], labels, 0.7)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    assert parts["cross_entropy_labeled"].item() == pytest.approx(ce, rel=1e-6)
+    assert parts["marginal_entropy_real"].item() == pytest.approx(np_entropy(pr.mean(0)), rel=1e-6)
+    assert parts["conditional_entropy_fake"].item() == pytest.approx(np_entropy(pf).mean(), rel=1e-6)
+    assert not any(v.requires_grad for v in parts.values())
+
+    unsupervised, parts = losses.catgan_discriminator_loss(logits["real"], logits["fake"])
+    assert "cross_entropy_labeled" not in parts
+    assert unsupervised.item() == pytest.approx(expected - 0.7 * ce, rel=1e-6)
+
+
+def test_catgan_generator_loss_matches_hand_computation(logits):
+    pf = np_softmax(logits["fake"].numpy())
+    loss, parts = losses.catgan_generator_loss(logits["fake"])
+    assert loss.item() == pytest.approx(-np_entropy(pf.mean(0)) + np_entropy(pf).mean(), rel=1e-6)
+    assert set(parts) == {"marginal_entropy_fake", "conditional_entropy_fake", "loss"}
+
+
+def test_discriminator_descends_the_labeled_cross_entropy(logits):
+    """The paper's `+lambda CE` inside a max would ascend CE; here D's gradient step must lower it."""
+    labeled = logits["labeled"].clone().requires_grad_(True)
+    labels = torch.tensor([0, 3, 1])
+    loss, _ = losses.catgan_discriminator_loss(logits["real"], logits["fake"], labeled, labels, 1.0)
+    (grad,) = torch.autograd.grad(loss, labeled)
+    stepped = labeled.detach() - 0.1 * grad
+    assert F.cross_entropy(stepped, labels) < F.cross_entropy(labeled.detach(), labels)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e2, 1e4])
+@pytest.mark.parametrize("batch", [1, 7])
+def test_losses_finite_for_large_logits_and_tiny_batches(scale, batch):
+    g = torch.Generator().manual_seed(1)
+    real = (torch.randn(batch, 10, generator=g) * scale).requires_grad_(True)
+    fake = (torch.randn(batch, 10, generator=g) * scale).requires_grad_(True)
+    d_loss, _ = losses.catgan_discriminator_loss(real, fake, real, torch.zeros(batch, dtype=torch.long))
+    g_loss, _ = losses.catgan_generator_loss(fake)
+    d_grads = torch.autograd.grad(d_loss, (real, fake))
+    (g_grad,) = torch.autograd.grad(g_loss, fake)
+    assert torch.isfinite(d_loss) and torch.isfinite(g_loss)
+    assert all(torch.isfinite(t).all() for t in (*d_grads, g_grad))
+
+
+def np_softplus(x):
+    return np.log1p(np.exp(x))
+
+
+@pytest.mark.parametrize("kind", losses.GAN_LOSS_KINDS)
+def test_gan_losses_match_hand_computation(kind):
+    r = np.array([0.3, -1.2, 2.0, 0.5])
+    f = np.array([-0.7, 1.5, 0.1])
+    sig = lambda s: 1 / (1 + np.exp(-s))  # noqa: E731
+    expected_d = {
+        "minimax": -np.log(sig(r)).mean() - np.log(1 - sig(f)).mean(),
+        "non_saturating": -np.log(sig(r)).mean() - np.log(1 - sig(f)).mean(),
+        "hinge": np.maximum(0, 1 - r).mean() + np.maximum(0, 1 + f).mean(),
+        "least_squares": 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean(),
+        "wasserstein": f.mean() - r.mean(),
+    }[kind]
+    expected_g = {
+        "minimax": np.log(1 - sig(f)).mean(),
+        "non_saturating": -np.log(sig(f)).mean(),
+        "hinge": -f.mean(),
+        "least_squares": 0.5 * ((f - 1) ** 2).mean(),
+        "wasserstein": -f.mean(),
+    }[kind]
+    d_loss, d_parts = losses.gan_discriminator_loss(torch.tensor(r), torch.tensor(f), kind)
+    g_loss, _ = losses.gan_generator_loss(torch.tensor(f), kind)
+    assert d_loss.item() == pytest.approx(expected_d, rel=1e-6)
+    assert g_loss.item() == pytest.approx(expected_g, rel=1e-6)
+    assert d_parts["value"].item() == pytest.approx(-expected_d, rel=1e-6)
+    if kind in ("minimax", "non_saturating"):  # V(D, G) = E log D(x) + E log(1 - D(G(z)))
+        v = np.log(sig(r)).mean() + np.log(1 - sig(f)).mean()
+        assert d_parts["value"].item() == pytest.approx(v, rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", losses.GAN_LOSS_KINDS)
+def test_gan_generator_step_raises_fake_scores(kind):
+    """Every G loss decreases when D scores the fakes as more real."""
+    f = torch.tensor([-0.7, 0.5, 0.1], requires_grad=True)
+    loss, _ = losses.gan_generator_loss(f, kind)
+    (grad,) = torch.autograd.grad(loss, f)
+    assert (grad < 0).all()
+
+
+def test_unknown_gan_loss_kind_names_the_choices():
+    with pytest.raises(ValueError, match="non_saturating"):
+        losses.gan_discriminator_loss(torch.zeros(2), torch.zeros(2), "nonsaturating")
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    """For D(x) = w.x the input gradient is w everywhere, so the penalty is (||w|| - 1)^2 exactly."""
+    critic = torch.nn.Linear(3, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[3.0, 0.0, 4.0]]))
+    penalty, parts = losses.gradient_penalty(critic, torch.randn(8, 3), torch.randn(8, 3))
+    assert penalty.item() == pytest.approx(16.0, rel=1e-5)
+    assert parts["grad_norm"].item() == pytest.approx(5.0, rel=1e-5)
+    penalty.backward()
+    assert critic.weight.grad is not None and critic.weight.grad.abs().sum() > 0
