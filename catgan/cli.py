@@ -43,9 +43,9 @@ class CatGANCLI(LightningCLI):
         self._fit_started = time.perf_counter()
 
     def after_fit(self) -> None:
-        seconds = time.perf_counter() - self._fit_started
+        self.fit_seconds = time.perf_counter() - self._fit_started
         if self.trainer.is_global_zero:
-            print(f"catgan: fit finished in {seconds:.1f} s ({self.trainer.global_step} optimizer steps)")
+            print(f"catgan: fit finished in {self.fit_seconds:.1f} s ({self.trainer.global_step} optimizer steps)")
         if self.config_init[self.subcommand].get("test_after_fit", True) and is_overridden("test_step", self.model):
             self.trainer.test(self.model, datamodule=self.datamodule)
 

@@ -69,3 +69,12 @@ def test_checkpoint_reloads_with_custom_networks(run_cli, tmp_path):
     model = CatGAN.load_from_checkpoint(str(tmp_path / "checkpoints" / "last.ckpt"))
     assert model.discriminator.body[2].out_features == 64  # the config's hidden width, not the default
     assert model.sample(5).shape == (5, 2)
+
+
+@pytest.mark.parametrize("config", ["digits_catgan.yaml", "digits_gan_wgan_gp.yaml"])
+def test_bf16_mixed_precision_runs(config, run_cli):
+    """The GPU recipe `--trainer.precision bf16-mixed` must work; on CPU it runs under CPU autocast."""
+    cli = run_cli("fit", "--config", os.path.join(CONFIGS, config), "--trainer.precision", "bf16-mixed",
+                  "--trainer.fast_dev_run", "2", "--test_after_fit", "false")
+    losses = {k: v for k, v in cli.trainer.callback_metrics.items() if k.startswith("train/")}
+    assert losses and all(bool(v.isfinite()) for v in losses.values())
