@@ -47,6 +47,62 @@ def build_network(spec: Union[None, nn.Module, Callable[..., nn.Module]], defaul
     raise TypeError(f"Expected an nn.Module, a factory of one, or None; got {type(spec).__name__}.")
 
 
+def check_network_shapes(generator: Optional[nn.Module], discriminator: nn.Module, latent_dim: int,
+                         image_shape: Sequence[int], num_outputs: int) -> None:
+    """Dry-run the networks on two examples (eval mode, no grad, nothing updated) and raise a clear
+    error if G's output or D's input/output does not match the data's ``image_shape``."""
+    image_shape = tuple(image_shape)
+    modules = [m for m in (generator, discriminator) if m is not None]
+    modes = [m.training for m in modules]
+    try:
+        for m in modules:
+            m.eval()
+        with torch.no_grad():
+            device = next(discriminator.parameters()).device
+            if generator is not None:
+                fake = generator(torch.zeros(2, latent_dim, device=device))
+                if tuple(fake.shape[1:]) != image_shape:
+                    raise ValueError(f"The generator makes examples of shape {tuple(fake.shape[1:])} but the data's "
+                                     f"image_shape is {image_shape}: build it for the data (out_shape={image_shape}).")
+            try:
+                scores = discriminator(torch.zeros(2, *image_shape, device=device))
+            except RuntimeError as error:
+                raise ValueError(f"The discriminator does not accept examples of the data's image_shape {image_shape} "
+                                 f"({error}): build it for the data (in_shape={image_shape}).") from error
+            if tuple(scores.shape) != (2, num_outputs):
+                raise ValueError(f"The discriminator returns shape {tuple(scores.shape[1:])} per batch of 2, expected "
+                                 f"({num_outputs},) outputs per example: build it with num_outputs={num_outputs}.")
+    finally:
+        for m, mode in zip(modules, modes):
+            m.train(mode)
+
+
+def check_data_matches(module: pl.LightningModule) -> None:
+    """Raise if the trainer's data module describes other examples than the model was built for."""
+    datamodule = getattr(module.trainer, "datamodule", None) if module._trainer is not None else None
+    if datamodule is None:
+        return
+    data_shape, model_shape = getattr(datamodule, "image_shape", None), getattr(module, "image_shape", None)
+    if data_shape is not None and tuple(data_shape) != tuple(model_shape):
+        raise ValueError(f"The data's image_shape {tuple(data_shape)} differs from the model's {tuple(model_shape)}: "
+                         "pass model image_shape from the data (the CLI links it).")
+    data_classes = getattr(datamodule, "num_classes", None)
+    if data_classes is not None and data_classes != getattr(module, "num_classes", data_classes):
+        raise ValueError(f"The data has {data_classes} classes but the model was built for {module.num_classes}: "
+                         "pass model num_classes from the data (the CLI links it).")
+
+
+def model_class_name(module: nn.Module) -> str:
+    return f"{type(module).__module__}.{type(module).__qualname__}"
+
+
+def check_checkpoint_class(module: nn.Module, checkpoint: Dict[str, object]) -> None:
+    saved = checkpoint.get("catgan_model_class")
+    if saved is not None and saved != model_class_name(module):
+        raise ValueError(f"This checkpoint holds a {saved}, not a {model_class_name(module)}: load it with "
+                         f"{saved.rsplit('.', 1)[-1]}.load_from_checkpoint (or --model {saved}).")
+
+
 def has_batch_norm(module: nn.Module) -> bool:
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
@@ -81,6 +137,7 @@ class AdversarialModule(pl.LightningModule):
     """
 
     automatic_optimization = False
+    check_finite = True  # stop with the name of the term when a loss turns NaN/inf (one sync per step)
 
     def __init__(
         self,
@@ -173,6 +230,40 @@ class AdversarialModule(pl.LightningModule):
                 outputs += [self.discriminator(b) for b in others]
         return tuple(outputs)
 
+    # -- checks, checkpoints ---------------------------------------------------------------------
+    def setup(self, stage: str) -> None:
+        check_data_matches(self)
+        check_network_shapes(self.generator, self.discriminator, self.latent_dim, self.image_shape,
+                             self.discriminator_outputs)
+
+    def on_save_checkpoint(self, checkpoint: Dict[str, object]) -> None:
+        checkpoint["catgan_model_class"] = model_class_name(self)
+        rng = {"torch": torch.get_rng_state()}
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        checkpoint["catgan_rng"] = rng
+
+    def on_load_checkpoint(self, checkpoint: Dict[str, object]) -> None:
+        check_checkpoint_class(self, checkpoint)
+        self._rng_to_restore = checkpoint.get("catgan_rng")
+
+    def on_train_start(self) -> None:
+        # a resumed fit continues the noise streams (latents, Gaussian noise layers) where they stopped
+        rng = getattr(self, "_rng_to_restore", None)
+        if rng is not None:
+            torch.set_rng_state(rng["torch"])
+            if "cuda" in rng and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(rng["cuda"])
+            self._rng_to_restore = None
+
+    def _check_finite(self, player: str, loss: Tensor, parts: Dict[str, Tensor]) -> None:
+        if self.check_finite and not bool(torch.isfinite(loss)):
+            bad = [name for name, value in parts.items() if not bool(torch.isfinite(value).all())]
+            raise FloatingPointError(
+                f"The {player} loss became {loss.item()} at step {self.global_step} (non-finite terms: "
+                f"{', '.join(bad) or 'the total'}). Lower the learning rates, or check the data for NaNs."
+            )
+
     # -- the loop -------------------------------------------------------------------------------
     def training_step(self, batch: Dict[str, object], batch_idx: int) -> None:
         real = batch["unlabeled"]
@@ -183,6 +274,7 @@ class AdversarialModule(pl.LightningModule):
         with torch.no_grad():
             fake = self.generator(self.sample_latent(batch_size))
         d_loss, d_parts = self.discriminator_loss(real, fake, labeled)
+        self._check_finite("discriminator", d_loss, d_parts)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
         opt_d.step()
@@ -194,6 +286,7 @@ class AdversarialModule(pl.LightningModule):
             with frozen_parameters(self.discriminator):
                 fake = self.generator(self.sample_latent(batch_size))
                 g_loss, g_parts = self.generator_loss(real, fake, labeled)
+                self._check_finite("generator", g_loss, g_parts)
                 opt_g.zero_grad(set_to_none=True)
                 self.manual_backward(g_loss)
             opt_g.step()

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from catgan.modules.base import DiscriminatorFactory, build_network
+from catgan.modules.base import (DiscriminatorFactory, build_network, check_checkpoint_class, check_data_matches,
+                                 check_network_shapes, model_class_name)
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 
 
@@ -39,9 +40,17 @@ class SupervisedClassifier(ClassifierEvaluationMixin, pl.LightningModule):
         self.save_hyperparameters()
 
     def setup(self, stage: str) -> None:
+        check_data_matches(self)
+        check_network_shapes(None, self.discriminator, 0, self.image_shape, self.num_classes)
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
         if stage == "fit" and datamodule is not None and getattr(datamodule, "num_labeled", 1) == 0:
             raise ValueError("SupervisedClassifier needs labeled data: set data.num_labeled > 0.")
+
+    def on_save_checkpoint(self, checkpoint) -> None:
+        checkpoint["catgan_model_class"] = model_class_name(self)
+
+    def on_load_checkpoint(self, checkpoint) -> None:
+        check_checkpoint_class(self, checkpoint)
 
     def training_step(self, batch: Dict[str, object], batch_idx: int) -> Tensor:
         if "labeled" not in batch:
