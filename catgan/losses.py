@@ -183,3 +183,65 @@ def gradient_penalty(discriminator: nn.Module, real: Tensor, fake: Tensor) -> Lo
     grad_norm = grads.flatten(1).float().norm(2, dim=1)  # (B,)
     penalty = (grad_norm - 1.0).pow(2).mean()
     return penalty, _detached({"gradient_penalty": penalty, "grad_norm": grad_norm.mean()})
+
+
+# ----------------------------------------------------------------------------- Improved-GAN
+# Salimans et al. 2016, "Improved Techniques for Training GANs" (arXiv 1606.03498), section 5: a K-way
+# discriminator with an implicit (K+1)-th "fake" class whose logit is fixed at 0. With
+# l(x) = logsumexp_k logits_k(x), the probability that x is real is D(x) = sigmoid(l(x)).
+
+
+def improved_gan_discriminator_loss(
+    logits_real: Tensor,
+    logits_fake: Tensor,
+    logits_labeled: Optional[Tensor] = None,
+    labels: Optional[Tensor] = None,
+    supervised_weight: float = 1.0,
+) -> LossAndParts:
+    """Improved-GAN discriminator loss (to minimize), optionally with the supervised cross-entropy.
+
+        L_D = E_real[softplus(-l(x))] + E_fake[softplus(l(G(z)))] + supervised_weight * CE(labeled)
+
+    i.e. -E[log D(x)] - E[log(1 - D(G(z)))] with D = sigmoid(l), plus the K-class cross-entropy on
+    labeled data. logits_real: (B, K) on unlabeled real data; logits_fake: (M, K) on generated data;
+    logits_labeled: (L, K) with ``labels`` (L,). Computed in float32 from logsumexp and softplus, so
+    it is finite for logits of any finite size (tested up to +-1e4).
+    """
+    if logits_real.dim() != 2 or logits_fake.dim() != 2 or logits_real.shape[1] != logits_fake.shape[1]:
+        raise ValueError(f"improved_gan_discriminator_loss: expected (B, K) and (M, K) logits, got "
+                         f"{tuple(logits_real.shape)} and {tuple(logits_fake.shape)}.")
+    lse_real = torch.logsumexp(logits_real.float(), dim=1)  # (B,) l(x)
+    lse_fake = torch.logsumexp(logits_fake.float(), dim=1)  # (M,) l(G(z))
+    loss_real = F.softplus(-lse_real).mean()  # -log D(x)
+    loss_fake = F.softplus(lse_fake).mean()  # -log(1 - D(G(z)))
+    loss = loss_real + loss_fake
+    parts = {
+        "loss_real": loss_real,
+        "loss_fake": loss_fake,
+        "logsumexp_real": lse_real.mean(),
+        "logsumexp_fake": lse_fake.mean(),
+        "prob_real_on_real": torch.sigmoid(lse_real).mean(),
+        "prob_real_on_fake": torch.sigmoid(lse_fake).mean(),
+    }
+    if labels is not None and supervised_weight != 0:
+        if logits_labeled is None:
+            raise ValueError("improved_gan_discriminator_loss: `labels` given without `logits_labeled`.")
+        cross_entropy = F.cross_entropy(logits_labeled.float(), labels)
+        loss = loss + supervised_weight * cross_entropy
+        parts["cross_entropy_labeled"] = cross_entropy
+    parts["loss"] = loss
+    return loss, _detached(parts)
+
+
+def feature_matching_loss(features_real: Tensor, features_fake: Tensor) -> LossAndParts:
+    """Feature matching (Salimans et al. 2016, section 3.1): ||mean_i f(x_i) - mean_j f(G(z_j))||_2^2.
+
+    features_real: (B, F), detached here (only G learns from this loss); features_fake: (M, F).
+    """
+    if features_real.shape[1:] != features_fake.shape[1:]:
+        raise ValueError(f"feature_matching_loss: real features {tuple(features_real.shape)} and fake features "
+                         f"{tuple(features_fake.shape)} differ beyond the batch dimension.")
+    mean_real = features_real.detach().float().flatten(1).mean(dim=0)  # (F,)
+    mean_fake = features_fake.float().flatten(1).mean(dim=0)  # (F,)
+    loss = (mean_real - mean_fake).pow(2).sum()
+    return loss, _detached({"feature_distance": loss, "loss": loss})

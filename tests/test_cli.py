@@ -26,7 +26,9 @@ def test_every_config_passes_fast_dev_run(config, run_cli, tmp_path):
         data = yaml.safe_load(f)["data"]
     if data["class_path"].endswith("MNISTDataModule"):
         write_fake_mnist(tmp_path / "mnist")
-        args += ["--data.data_dir", str(tmp_path / "mnist"), "--data.val_size", "50", "--data.num_labeled", "20"]
+        # 150 fake training images: batches of 50 give fast_dev_run its 2 batches (1 step each when supervised)
+        args += ["--data.data_dir", str(tmp_path / "mnist"), "--data.val_size", "50", "--data.num_labeled", "20",
+                 "--data.batch_size", "50"]
     cli = run_cli(*args)
     assert cli.trainer.global_step >= 2
     dm = cli.datamodule

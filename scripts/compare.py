@@ -1,0 +1,154 @@
+"""Compare CatGAN, Improved-GAN and the supervised baseline on the same data, labels and seeds.
+
+Each run goes through the in-process ``catgan`` CLI with the repo's config for the method and data
+(``configs/<data>_catgan.yaml``, ``configs/<data>_improved_gan.yaml``, ``configs/<data>_supervised.yaml``),
+with the seed set in both ``seed_everything`` and ``data.init_args.seed`` (so every method sees the
+same labeled subset for a seed), then the test split is evaluated with the final weights. One JSON per
+run is written to ``--out``; one table (test error mean ± std over seeds, wall time per run) is printed.
+
+    python scripts/compare.py --data digits --seeds 0 1 2
+    python scripts/compare.py --data digits --seeds 0 --epochs 5
+    python scripts/compare.py --data mnist --num-labeled 100 --seeds 0 1 2 --data-dir data
+
+MNIST is read offline: put the four files ``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
+``t10k-images-idx3-ubyte.gz`` and ``t10k-labels-idx1-ubyte.gz`` in ``<data-dir>/MNIST/raw/``; torchvision
+verifies and extracts them. Extra arguments after ``--`` go to every run's CLI unchanged (for example
+``-- --trainer.accelerator gpu``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional
+from unittest import mock
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+METHODS = {"catgan": "CatGAN", "improved_gan": "ImprovedGAN", "supervised": "Supervised"}
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def config_path(data: str, method: str) -> str:
+    return os.path.join(REPO, "configs", f"{data}_{method}.yaml")
+
+
+def check_mnist_files(data_dir: str) -> None:
+    """Raise before any training if the MNIST files are not under ``<data_dir>/MNIST/raw``."""
+    raw = os.path.join(data_dir, "MNIST", "raw")
+    missing = [name + ".gz" for name in MNIST_FILES
+               if not (os.path.exists(os.path.join(raw, name)) or os.path.exists(os.path.join(raw, name + ".gz")))]
+    if missing:
+        raise FileNotFoundError(f"MNIST files missing under {os.path.abspath(raw)}: {', '.join(missing)}. Copy the "
+                                f"four MNIST .gz files there, or point --data-dir at the folder that holds MNIST/raw.")
+
+
+def cli_args(data: str, method: str, seed: int, tmp: str, num_labeled: Optional[int], epochs: Optional[int],
+             data_dir: str, extra: List[str]) -> List[str]:
+    args = ["fit", "--config", config_path(data, method), "--seed_everything", str(seed),
+            "--data.init_args.seed", str(seed), "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+            "--trainer.enable_model_summary", "false", "--trainer.default_root_dir", tmp,
+            "--checkpoint.dirpath", os.path.join(tmp, "checkpoints")]
+    if num_labeled is not None:
+        args += ["--data.init_args.num_labeled", str(num_labeled)]
+    if epochs is not None:
+        args += ["--trainer.max_epochs", str(epochs)]
+    if data == "mnist":
+        args += ["--data.init_args.data_dir", data_dir, "--data.init_args.download", "true"]
+    return args + extra
+
+
+def run_one(data: str, method: str, seed: int, num_labeled: Optional[int], epochs: Optional[int], data_dir: str,
+            extra: List[str], out_dir: str) -> Dict[str, object]:
+    """Fit and test one method with one seed; write and return its record."""
+    from catgan.cli import main as catgan_cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        args = cli_args(data, method, seed, tmp, num_labeled, epochs, data_dir, extra)
+        started = time.perf_counter()
+        with mock.patch.object(sys, "argv", sys.argv[:1]):  # the CLI reads only `args`, not this script's argv
+            cli = catgan_cli(args=args)
+        wall_seconds = time.perf_counter() - started
+    metrics = {k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))}
+    if "test/acc" not in metrics:
+        raise RuntimeError(f"{method} seed {seed}: no test/acc after fit (was --test_after_fit turned off?).")
+    record = {
+        "method": METHODS[method], "data": data, "config": os.path.relpath(config_path(data, method), REPO),
+        "seed": seed, "num_labeled": cli.datamodule.num_labeled, "max_epochs": cli.trainer.max_epochs,
+        "optimizer_steps": cli.trainer.global_step, "test_acc": metrics["test/acc"],
+        "test_error": 1.0 - metrics["test/acc"], "metrics": metrics, "wall_seconds": round(wall_seconds, 2),
+        "fit_seconds": round(cli.fit_seconds, 2) if hasattr(cli, "fit_seconds") else None,
+        "cli_args": [a.replace(tmp, "<tmp>") for a in args],
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    os.makedirs(out_dir, exist_ok=True)
+    name = f"{data}_{method}_labels{record['num_labeled']}_seed{seed}.json"
+    with open(os.path.join(out_dir, name), "w") as f:
+        json.dump(record, f, indent=2)
+    return record
+
+
+def summary_table(records: List[Dict[str, object]]) -> str:
+    """One row per method: runs, test error % mean ± std over seeds (sample std), wall time per run."""
+    lines = [f"{'method':<12} {'runs':>4}  {'test error %':>16}  {'wall s/run':>10}"]
+    for method in METHODS.values():
+        rows = [r for r in records if r["method"] == method]
+        if not rows:
+            continue
+        errors = [100.0 * r["test_error"] for r in rows]
+        spread = f"{statistics.stdev(errors):5.2f}" if len(errors) > 1 else "  n/a"
+        wall = statistics.mean(r["wall_seconds"] for r in rows)
+        lines.append(f"{method:<12} {len(rows):>4}  {statistics.mean(errors):8.2f} ± {spread}  {wall:10.1f}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: List[str]) -> argparse.Namespace:
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", choices=["digits", "mnist"], default="digits")
+    parser.add_argument("--num-labeled", type=int, default=None,
+                        help="labeled examples, a multiple of 10 (default: the configs' 50 for digits, 100 for mnist)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=None, help="max_epochs for every run (default: the configs')")
+    parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
+    parser.add_argument("--data-dir", default="data", help="MNIST only: the folder holding MNIST/raw")
+    parser.add_argument("--out", default="results/compare", help="folder for one JSON per run")
+    args = parser.parse_args(argv)
+    args.extra = extra
+    if args.num_labeled is not None and (args.num_labeled <= 0 or args.num_labeled % 10):
+        parser.error(f"--num-labeled must be a positive multiple of the 10 classes, got {args.num_labeled}.")
+    if args.epochs is not None and args.epochs < 1:
+        parser.error(f"--epochs must be >= 1, got {args.epochs}.")
+    if args.data == "mnist":
+        try:
+            check_mnist_files(args.data_dir)
+        except FileNotFoundError as error:
+            parser.error(str(error))
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> List[Dict[str, object]]:
+    args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    records = []
+    for seed in args.seeds:
+        for method in args.methods:
+            record = run_one(args.data, method, seed, args.num_labeled, args.epochs, args.data_dir, args.extra,
+                             args.out)
+            records.append(record)
+            print(f"compare: {record['method']} seed {seed}: test error {100 * record['test_error']:.2f} % "
+                  f"in {record['wall_seconds']:.1f} s", flush=True)
+    labels = records[0]["num_labeled"]
+    epochs = "/".join(str(e) for e in sorted({r["max_epochs"] for r in records}))
+    print(f"\n{args.data}, {labels} labels, seeds {' '.join(map(str, args.seeds))}, {epochs} epochs "
+          f"(JSON per run in {args.out})")
+    print(summary_table(records))
+    return records
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""scripts/compare.py: every method runs on the same labels and seed through the CLI, one JSON per run,
+the summary table's statistics, and bad arguments rejected before training."""
+
+import importlib.util
+import json
+import os
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def compare():
+    spec = importlib.util.spec_from_file_location("compare_script", os.path.join(REPO, "scripts", "compare.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_compare_runs_every_method_and_writes_one_json_per_run(compare, tmp_path, capsys):
+    out = tmp_path / "results"
+    records = compare.main(["--data", "digits", "--seeds", "3", "--epochs", "1", "--num-labeled", "30",
+                            "--out", str(out), "--", "--trainer.limit_train_batches", "2"])
+    assert [r["method"] for r in records] == ["CatGAN", "ImprovedGAN", "Supervised"]
+    assert [r["optimizer_steps"] for r in records] == [4, 4, 2]  # extra CLI args reach every run: 2 batches
+    saved = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
+    assert set(saved) == {f"digits_{m}_labels30_seed3.json" for m in ("catgan", "improved_gan", "supervised")}
+    for record in saved.values():
+        assert record["seed"] == 3 and record["num_labeled"] == 30 and record["max_epochs"] == 1
+        assert record["test_error"] == pytest.approx(1.0 - record["test_acc"])
+        assert 0.0 < record["test_acc"] <= 1.0 and record["wall_seconds"] > 0
+        assert "<tmp>" in record["cli_args"]
+    printed = capsys.readouterr().out
+    assert "digits, 30 labels, seeds 3, 1 epochs" in printed
+    assert all(name in printed for name in ("CatGAN", "ImprovedGAN", "Supervised"))
+
+
+def test_summary_table_reports_mean_and_sample_std(compare):
+    records = [{"method": "CatGAN", "test_error": e, "wall_seconds": w}
+               for e, w in ((0.10, 1.0), (0.12, 2.0), (0.14, 3.0))]
+    records.append({"method": "Supervised", "test_error": 0.2, "wall_seconds": 4.0})
+    rows = compare.summary_table(records).splitlines()
+    assert rows[1].split() == ["CatGAN", "3", "12.00", "±", "2.00", "2.0"]
+    assert rows[2].split() == ["Supervised", "1", "20.00", "±", "n/a", "4.0"]
+    assert len(rows) == 3  # no row for a method that did not run
+
+
+def test_bad_arguments_fail_before_training(compare, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        compare.main(["--data", "mnist", "--data-dir", str(tmp_path)])
+    assert "MNIST files missing" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        compare.main(["--num-labeled", "55"])
+    assert "multiple of the 10 classes" in capsys.readouterr().err

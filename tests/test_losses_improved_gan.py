@@ -1,0 +1,119 @@
+"""Improved-GAN losses (implicit fake class, feature matching) against NumPy hand computations, gradient
+signs, extreme logits and bad input."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from catgan import losses
+
+
+def np_logsumexp(z):
+    m = z.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def np_softplus(x):
+    return np.logaddexp(0.0, x)  # log(1 + e^x), exact for large |x|
+
+
+@pytest.fixture
+def logits():
+    g = torch.Generator().manual_seed(1)
+    return {name: torch.randn(n, 4, generator=g, dtype=torch.float64) * 3 for name, n in
+            (("real", 6), ("fake", 5), ("labeled", 3))}
+
+
+def test_discriminator_loss_matches_hand_computation(logits):
+    real, fake, lab = (logits[k].numpy() for k in ("real", "fake", "labeled"))
+    labels = torch.tensor([2, 0, 3])
+    l_real, l_fake = np_logsumexp(real), np_logsumexp(fake)
+    d_real = 1.0 / (1.0 + np.exp(-l_real))  # D(x) = sigmoid(l(x)) = Z / (Z + 1)
+    d_fake = 1.0 / (1.0 + np.exp(-l_fake))
+    loss_real = -np.log(d_real).mean()
+    loss_fake = -np.log(1.0 - d_fake).mean()
+    log_p = lab - np_logsumexp(lab)[:, None]
+    ce = -log_p[np.arange(3), labels.numpy()].mean()
+
+    loss, parts = losses.improved_gan_discriminator_loss(logits["real"], logits["fake"], logits["labeled"], labels, 0.3)
+    assert parts["loss_real"].item() == pytest.approx(loss_real, rel=1e-5)
+    assert parts["loss_fake"].item() == pytest.approx(loss_fake, rel=1e-5)
+    assert parts["cross_entropy_labeled"].item() == pytest.approx(ce, rel=1e-5)
+    assert parts["logsumexp_real"].item() == pytest.approx(l_real.mean(), rel=1e-5)
+    assert parts["prob_real_on_fake"].item() == pytest.approx(d_fake.mean(), rel=1e-5)
+    assert loss.item() == pytest.approx(loss_real + loss_fake + 0.3 * ce, rel=1e-5)
+    assert parts["loss"].item() == pytest.approx(loss.item())
+    assert loss.dtype == torch.float32
+    assert not any(v.requires_grad for v in parts.values())
+
+    unsupervised, parts = losses.improved_gan_discriminator_loss(logits["real"], logits["fake"])
+    assert "cross_entropy_labeled" not in parts
+    assert unsupervised.item() == pytest.approx(loss_real + loss_fake, rel=1e-5)
+    zero_weight, parts = losses.improved_gan_discriminator_loss(logits["real"], logits["fake"], logits["labeled"],
+                                                                labels, 0.0)
+    assert "cross_entropy_labeled" not in parts and zero_weight.item() == pytest.approx(unsupervised.item())
+
+
+def test_discriminator_loss_gradients_raise_real_and_lower_fake_logsumexp(logits):
+    real = logits["real"].clone().requires_grad_(True)
+    fake = logits["fake"].clone().requires_grad_(True)
+    labeled = logits["labeled"].clone().requires_grad_(True)
+    labels = torch.tensor([2, 0, 3])
+    loss, _ = losses.improved_gan_discriminator_loss(real, fake, labeled, labels)
+    loss.backward()
+    # descending the loss moves every real logit up and every fake logit down (l(x) is increasing in each)
+    assert (real.grad < 0).all() and (fake.grad > 0).all()
+    # the labeled CE pushes the true class up and every other class down
+    true = torch.zeros_like(labeled, dtype=torch.bool)
+    true[torch.arange(3), labels] = True
+    assert (labeled.grad[true] < 0).all() and (labeled.grad[~true] > 0).all()
+
+
+def test_discriminator_loss_is_finite_for_extreme_logits():
+    big = torch.full((3, 10), 1e4)
+    # real data certain to be real, fakes certain to be fake: the loss is ~0
+    loss, parts = losses.improved_gan_discriminator_loss(big, -big)
+    assert loss.item() == pytest.approx(0.0, abs=1e-6)
+    # the reverse: l(real) = -1e4 + log(10), l(fake) = 1e4 + log(10); softplus(x) = x for large x
+    real, fake = (-big).requires_grad_(True), big.clone().requires_grad_(True)
+    labels = torch.zeros(3, dtype=torch.long)
+    loss, parts = losses.improved_gan_discriminator_loss(real, fake, fake, labels)
+    assert parts["loss_real"].item() == pytest.approx(1e4 - math.log(10), rel=1e-6)
+    assert parts["loss_fake"].item() == pytest.approx(1e4 + math.log(10), rel=1e-6)
+    assert parts["cross_entropy_labeled"].item() == pytest.approx(math.log(10), rel=1e-5)
+    loss.backward()
+    assert torch.isfinite(real.grad).all() and torch.isfinite(fake.grad).all()
+    # half precision input is computed in float32
+    loss16, _ = losses.improved_gan_discriminator_loss(big.half(), -big.half())
+    assert loss16.dtype == torch.float32 and torch.isfinite(loss16)
+
+
+def test_discriminator_loss_rejects_bad_input(logits):
+    with pytest.raises(ValueError, match="without `logits_labeled`"):
+        losses.improved_gan_discriminator_loss(logits["real"], logits["fake"], None, torch.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"\(B, K\) and \(M, K\)"):
+        losses.improved_gan_discriminator_loss(logits["real"], logits["fake"][:, :3])
+
+
+def test_feature_matching_matches_hand_computation_and_trains_only_fakes():
+    g = torch.Generator().manual_seed(2)
+    real = torch.randn(7, 5, generator=g, dtype=torch.float64).requires_grad_(True)
+    fake = torch.randn(4, 5, generator=g, dtype=torch.float64).requires_grad_(True)
+    expected = ((real.detach().numpy().mean(0) - fake.detach().numpy().mean(0)) ** 2).sum()
+    loss, parts = losses.feature_matching_loss(real, fake)
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+    assert parts["feature_distance"].item() == pytest.approx(expected, rel=1e-5)
+    loss.backward()
+    assert real.grad is None  # the real features are a fixed target
+    # d/d fake_j = -2/M (mean_real - mean_fake): a small step along -grad lowers the distance
+    step = fake.detach() - 0.1 * fake.grad
+    assert losses.feature_matching_loss(real, step)[0].item() < expected
+    same, _ = losses.feature_matching_loss(real, real.detach().flip(0))
+    assert same.item() == pytest.approx(0.0, abs=1e-6)  # equal means: zero, whatever the order
+
+
+def test_feature_matching_rejects_mismatched_features():
+    with pytest.raises(ValueError, match="differ beyond the batch dimension"):
+        losses.feature_matching_loss(torch.zeros(4, 5), torch.zeros(4, 6))
