@@ -1,9 +1,10 @@
-"""Semi-supervised LightningDataModules: the shared base and the built-in data sets."""
+"""Semi-supervised LightningDataModules: the shared base, your own data (``SemiSupervisedDataModule``) and the built-in data sets."""
 
-from catgan.data.base import SemiSupervisedDataModule, Splits, balanced_label_indices
+from catgan.data.base import BaseSemiSupervisedDataModule, Splits, balanced_label_indices
+from catgan.data.custom import SemiSupervisedDataModule
 from catgan.data.digits import DigitsDataModule
 from catgan.data.vision import MNISTDataModule, TorchvisionDataModule
 from catgan.data.toy import ToyDataModule
 
-__all__ = ["DigitsDataModule", "MNISTDataModule", "SemiSupervisedDataModule", "Splits", "ToyDataModule", "TorchvisionDataModule",
+__all__ = ["BaseSemiSupervisedDataModule", "DigitsDataModule", "MNISTDataModule", "SemiSupervisedDataModule", "Splits", "ToyDataModule", "TorchvisionDataModule",
            "balanced_label_indices"]

@@ -5,6 +5,7 @@ as in-memory tensors (``load_splits``). The base then
 
 - picks ``num_labeled`` training examples, balanced across classes, with ``seed`` (the rest of the
   labels are never shown to the model; all training images serve as unlabeled data);
+  ``num_labeled=None`` takes every known training label (training labels of -1 mark unlabeled images);
 - yields training batches ``{"unlabeled": x, "labeled": (x, y)}``: the unlabeled stream defines the
   epoch and the (small) labeled stream is cycled with its own ``labeled_batch_size``; with
   ``num_labeled=0`` the batches are ``{"unlabeled": x}`` (unsupervised);
@@ -12,6 +13,10 @@ as in-memory tensors (``load_splits``). The base then
 
 Batches are sliced from tensors by index lists (one ``index_select`` per batch, no per-example
 collation and no worker processes), which keeps the loader off the critical path for small models.
+
+``BaseSemiSupervisedDataModule`` here is the abstract base; the public ``catgan.data.SemiSupervisedDataModule``
+(catgan/data/custom.py) subclasses it, takes your own arrays, data sets or image folders, and still
+works as a base class (``from catgan.data.base import SemiSupervisedDataModule`` returns it too).
 """
 
 from __future__ import annotations
@@ -28,7 +33,10 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 
 @dataclass
 class Splits:
-    """In-memory data: images (N, *image_shape) float in the model's range, labels (N,) int64."""
+    """In-memory data: images (N, *image_shape) float in the model's range, labels (N,) int64.
+
+    ``train_y`` may hold -1 for unlabeled training images; validation and test labels are all known.
+    """
 
     train_x: Tensor
     train_y: Tensor
@@ -102,11 +110,12 @@ def balanced_label_indices(labels: Tensor, num_labeled: int, num_classes: int, s
     return torch.cat(chosen).sort().values
 
 
-class SemiSupervisedDataModule(pl.LightningDataModule):
-    """Base for semi-supervised data modules (see the module docstring).
+class BaseSemiSupervisedDataModule(pl.LightningDataModule):
+    """Abstract base for semi-supervised data modules (see the module docstring).
 
     Args:
-        num_labeled: labeled training examples, balanced across classes (0 = unsupervised).
+        num_labeled: labeled training examples, balanced across classes (0 = unsupervised, None = every
+            training label that is not -1).
         seed: seed of the labeled-subset choice (one label split per seed).
         batch_size: unlabeled batch size (defines the epoch length).
         labeled_batch_size: labeled batch size (cycled; capped at ``num_labeled``).
@@ -115,14 +124,15 @@ class SemiSupervisedDataModule(pl.LightningDataModule):
 
     def __init__(
         self,
-        num_labeled: int = 100,
+        num_labeled: Optional[int] = 100,
         seed: int = 0,
         batch_size: int = 100,
         labeled_batch_size: int = 50,
         eval_batch_size: int = 500,
     ) -> None:
         super().__init__()
-        check_num_labeled(num_labeled, self.num_classes)
+        if num_labeled is not None:
+            check_num_labeled(num_labeled, self.num_classes)
         for name, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size),
                             ("eval_batch_size", eval_batch_size)):
             if value < 1:
@@ -159,23 +169,29 @@ class SemiSupervisedDataModule(pl.LightningDataModule):
                     f"{type(self).__name__}: {name} examples have shape {tuple(x.shape[1:])}, expected "
                     f"image_shape {tuple(self.image_shape)}."
                 )
-        self.labeled_indices = balanced_label_indices(splits.train_y, self.num_labeled, self.num_classes, self.seed)
+        self.labeled_indices = self.pick_labeled(splits.train_y)
         if self.batch_size > splits.train_x.shape[0]:
             raise ValueError(
                 f"batch_size={self.batch_size} exceeds the {splits.train_x.shape[0]} training examples: lower it."
             )
         self.splits = splits
 
+    def pick_labeled(self, train_y: Tensor) -> Tensor:
+        """Sorted indices of the training labels shown to the model (see ``num_labeled``)."""
+        if self.num_labeled is None:
+            return torch.nonzero(train_y >= 0, as_tuple=False).flatten()
+        return balanced_label_indices(train_y, self.num_labeled, self.num_classes, self.seed)
+
     def train_dataloader(self) -> CombinedLoader:
         splits = self._require_setup()
         loaders: Dict[str, DataLoader] = {
             "unlabeled": batch_loader(splits.train_x, batch_size=self.batch_size, shuffle=True, drop_last=True)
         }
-        if self.num_labeled > 0:
-            idx = self.labeled_indices
+        idx = self.labeled_indices
+        if idx.numel() > 0:
             loaders["labeled"] = batch_loader(
                 splits.train_x[idx], splits.train_y[idx],
-                batch_size=min(self.labeled_batch_size, self.num_labeled), shuffle=True, drop_last=True,
+                batch_size=min(self.labeled_batch_size, idx.numel()), shuffle=True, drop_last=True,
             )
         return CombinedLoader(loaders, mode="max_size_cycle")
 
@@ -214,3 +230,11 @@ class SemiSupervisedDataModule(pl.LightningDataModule):
             rest, part = torch.as_tensor(rest_np), torch.as_tensor(part_np)
             parts.append(part.sort().values)
         return (*parts, rest.sort().values)
+
+def __getattr__(name: str):
+    """``catgan.data.base.SemiSupervisedDataModule`` is the public class of catgan/data/custom.py."""
+    if name == "SemiSupervisedDataModule":
+        from catgan.data.custom import SemiSupervisedDataModule
+
+        return SemiSupervisedDataModule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

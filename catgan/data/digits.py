@@ -6,10 +6,10 @@ from typing import Tuple
 
 import torch
 
-from catgan.data.base import SemiSupervisedDataModule, Splits
+from catgan.data.base import BaseSemiSupervisedDataModule, Splits
 
 
-class DigitsDataModule(SemiSupervisedDataModule):
+class DigitsDataModule(BaseSemiSupervisedDataModule):
     """Digits as (1, 8, 8) float tensors in [0, 1] (pixel value / 16).
 
     The test (``test_size``) and validation (``val_size``) splits are stratified and fixed by

@@ -6,12 +6,12 @@ from typing import Tuple
 
 import torch
 
-from catgan.data.base import SemiSupervisedDataModule, Splits
+from catgan.data.base import BaseSemiSupervisedDataModule, Splits
 
 TOY_KINDS = ("moons", "circles", "blobs")
 
 
-class ToyDataModule(SemiSupervisedDataModule):
+class ToyDataModule(BaseSemiSupervisedDataModule):
     """Points in R^2 from scikit-learn's generators; ``image_shape`` is (2,).
 
     ``kind``: ``moons`` and ``circles`` (2 classes, Gaussian ``noise``), or ``blobs``: ``num_blobs``

@@ -14,10 +14,10 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from catgan.data.base import SemiSupervisedDataModule, Splits
+from catgan.data.base import BaseSemiSupervisedDataModule, Splits
 
 
-class TorchvisionDataModule(SemiSupervisedDataModule):
+class TorchvisionDataModule(BaseSemiSupervisedDataModule):
     """Base for torchvision classification sets; subclasses set ``dataset_name`` and ``native_shape``."""
 
     dataset_name = ""

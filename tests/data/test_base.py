@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from catgan.data import DigitsDataModule, ToyDataModule, balanced_label_indices
-from catgan.data.base import SemiSupervisedDataModule
+from catgan.data.base import BaseSemiSupervisedDataModule
 
 
 def test_balanced_label_indices_are_balanced_seeded_and_distinct():
@@ -34,7 +34,7 @@ def test_too_few_examples_in_a_class_names_the_limit():
 
 
 def test_digits_splits_are_disjoint_stratified_and_fixed():
-    test, val, train = SemiSupervisedDataModule.stratified_split(torch.arange(1000) % 10, (300, 100), seed=0)
+    test, val, train = BaseSemiSupervisedDataModule.stratified_split(torch.arange(1000) % 10, (300, 100), seed=0)
     assert len(test) == 300 and len(val) == 100 and len(train) == 600
     assert torch.cat([test, val, train]).sort().values.tolist() == list(range(1000))
     assert torch.bincount(torch.arange(1000)[test] % 10).tolist() == [30] * 10
