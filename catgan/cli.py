@@ -17,7 +17,7 @@ from typing import List, Optional
 
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
-from lightning.pytorch.loggers import WandbLogger
+from lightning.pytorch.loggers import CSVLogger, WandbLogger
 from jsonargparse import lazy_instance
 from lightning.pytorch.utilities.model_helpers import is_overridden
 
@@ -39,6 +39,13 @@ class CatGANCLI(LightningCLI):
             "data": {"class_path": "catgan.data.DigitsDataModule"},
         })
 
+    def before_instantiate_classes(self) -> None:
+        # D and G take turns: each backward pass leaves the other network's parameters unused, which DDP
+        # only accepts with find_unused_parameters, so plain "ddp" means that here.
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        if config.trainer.strategy in ("ddp", "ddp_spawn"):
+            config.trainer.strategy = f"{config.trainer.strategy}_find_unused_parameters_true"
+
     def before_fit(self) -> None:
         self._fit_started = time.perf_counter()
 
@@ -50,25 +57,36 @@ class CatGANCLI(LightningCLI):
             self.trainer.test(self.model, datamodule=self.datamodule)
 
 
-TRAINER_DEFAULTS = {
-    "default_root_dir": "runs",
-    "logger": lazy_instance(WandbLogger, project="catgan", save_dir="runs"),
-    "log_every_n_steps": 10,
-}
+def wandb_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("wandb") is not None
 
 
-def main(args: Optional[List[str]] = None, run: bool = True) -> CatGANCLI:
-    """Entry point of the console script; ``args`` lets tests drive the CLI in-process."""
+def trainer_defaults() -> dict:
+    """W&B (offline unless WANDB_MODE says otherwise) when wandb is installed, else CSV files in runs/."""
+    if wandb_available():
+        logger = lazy_instance(WandbLogger, project="catgan", save_dir="runs")
+    else:
+        print("catgan: wandb is not installed; logging to CSV files under runs/ instead")
+        logger = lazy_instance(CSVLogger, save_dir="runs")
+    return {"default_root_dir": "runs", "logger": logger, "log_every_n_steps": 10}
+
+
+def main(args: Optional[List[str]] = None, run: bool = True) -> Optional[CatGANCLI]:
+    """Entry point of the console script (reads ``sys.argv``). Given ``args``, runs in-process and
+    returns the CLI object (``cli.trainer``, ``cli.model``, ``cli.datamodule``), as tests do."""
     os.environ.setdefault("WANDB_MODE", "offline")  # never wait on the network unless asked to
-    return CatGANCLI(
+    cli = CatGANCLI(
         subclass_mode_model=True,
         subclass_mode_data=True,
-        trainer_defaults=TRAINER_DEFAULTS,
+        trainer_defaults=trainer_defaults(),
         save_config_kwargs={"overwrite": True},
         auto_configure_optimizers=False,
         args=args,
         run=run,
     )
+    return cli if args is not None else None  # the console script's exit status stays 0
 
 
 if __name__ == "__main__":

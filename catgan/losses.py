@@ -65,14 +65,16 @@ def catgan_discriminator_loss(
     logits_labeled: Optional[Tensor] = None,
     labels: Optional[Tensor] = None,
     supervised_weight: float = 1.0,
+    marginal_logits_real: Optional[Tensor] = None,
 ) -> LossAndParts:
     """CatGAN discriminator loss (to minimize), optionally with the supervised cross-entropy term.
 
     logits_real: (B, K) on unlabeled real data; logits_fake: (M, K) on generated data;
     logits_labeled: (L, K) on labeled real data with ``labels`` (L,). The CE term is added only when
-    ``labels`` is given and ``supervised_weight`` is non-zero.
+    ``labels`` is given and ``supervised_weight`` is non-zero. ``marginal_logits_real`` (default:
+    ``logits_real``) is the batch the marginal entropy is taken over, e.g. the batch of all ranks.
     """
-    h_marginal_real = marginal_entropy(logits_real)
+    h_marginal_real = marginal_entropy(logits_real if marginal_logits_real is None else marginal_logits_real)
     h_conditional_real = conditional_entropy(logits_real)
     h_conditional_fake = conditional_entropy(logits_fake)
     loss = -h_marginal_real + h_conditional_real - h_conditional_fake
@@ -91,9 +93,10 @@ def catgan_discriminator_loss(
     return loss, _detached(parts)
 
 
-def catgan_generator_loss(logits_fake: Tensor) -> LossAndParts:
-    """CatGAN generator loss (to minimize): -H[mean_j p(y|G(z_j))] + mean_j H[p(y|G(z_j))]."""
-    h_marginal_fake = marginal_entropy(logits_fake)
+def catgan_generator_loss(logits_fake: Tensor, marginal_logits_fake: Optional[Tensor] = None) -> LossAndParts:
+    """CatGAN generator loss (to minimize): -H[mean_j p(y|G(z_j))] + mean_j H[p(y|G(z_j))].
+    ``marginal_logits_fake`` (default ``logits_fake``) is the batch the marginal is taken over."""
+    h_marginal_fake = marginal_entropy(logits_fake if marginal_logits_fake is None else marginal_logits_fake)
     h_conditional_fake = conditional_entropy(logits_fake)
     loss = -h_marginal_fake + h_conditional_fake
     parts = {

@@ -1,6 +1,7 @@
 """Shared test setup: no network, no W&B uploads, one thread (the models are tiny), an in-process CLI."""
 
 import os
+import sys
 
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("WANDB_SILENT", "true")
@@ -32,4 +33,9 @@ def run_cli(tmp_path):
             extra += ["--trainer.logger", "false"]
         return main(args=[args[0], *extra, *args[1:]])
 
-    return run
+    yield run
+    wandb = sys.modules.get("wandb")
+    if wandb is not None:  # a default-logger run: close it and its settings for the next test
+        if wandb.run is not None:
+            wandb.finish()
+        wandb.teardown()

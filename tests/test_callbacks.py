@@ -53,7 +53,7 @@ def test_wandb_offline_run_gets_a_visible_image(tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     try:
-        fit_with(WandbLogger(project="catgan-test", save_dir=str(tmp_path)), tmp_path)
+        fit_with(WandbLogger(project="catgan-test", save_dir=str(tmp_path), mode="offline"), tmp_path)
     finally:
         wandb.finish()
     files = glob.glob(f"{tmp_path}/wandb/offline-run-*/files/media/images/samples_*.png")

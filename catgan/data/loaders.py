@@ -59,9 +59,13 @@ class TensorBatchLoader:
         rank, world = _rank_and_world() if self.shard else (0, 1)
         return self.num_examples // world if world > 1 else self.num_examples
 
+    def _batch_size(self) -> int:
+        # a training batch is never larger than this rank's share (e.g. 50 labels over 2 ranks: 25 each)
+        return min(self.batch_size, max(1, self._share())) if self.drop_last else self.batch_size
+
     def __len__(self) -> int:
-        n = self._share()
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        n, batch_size = self._share(), self._batch_size()
+        return n // batch_size if self.drop_last else -(-n // batch_size)
 
     def _order(self, epoch: int) -> Tensor:
         n = self.num_examples
@@ -80,9 +84,10 @@ class TensorBatchLoader:
         order = self._order(self.epoch)
         start, self._resume_from = self._resume_from, 0
         self._served = start
+        batch_size = self._batch_size()
         try:
             for i in range(start, len(self)):
-                index = order[i * self.batch_size:(i + 1) * self.batch_size]
+                index = order[i * batch_size:(i + 1) * batch_size]
                 self._served = i + 1
                 items = tuple(t[index] for t in self.tensors)
                 yield items[0] if len(items) == 1 else items

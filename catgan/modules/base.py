@@ -232,6 +232,10 @@ class AdversarialModule(pl.LightningModule):
 
     # -- checks, checkpoints ---------------------------------------------------------------------
     def setup(self, stage: str) -> None:
+        strategy = self.trainer.strategy if self._trainer is not None else None
+        if getattr(strategy, "_ddp_kwargs", {}).get("find_unused_parameters") is False:
+            raise ValueError("D and G take turns, so each backward pass leaves one network unused: use "
+                             "strategy='ddp_find_unused_parameters_true' (the catgan CLI maps 'ddp' to it).")
         check_data_matches(self)
         check_network_shapes(self.generator, self.discriminator, self.latent_dim, self.image_shape,
                              self.discriminator_outputs)

@@ -7,6 +7,7 @@ from typing import Optional, Sequence, Tuple
 
 from torch import Tensor
 
+from catgan.distributed import all_gather_batch
 from catgan.losses import catgan_discriminator_loss, catgan_generator_loss
 from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
@@ -20,6 +21,8 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
 
     Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part;
     semi-supervised otherwise. ``predict_step`` returns D's classes; ``sample(n)`` draws images.
+    With ``marginal_over_ranks`` under DDP, the marginal entropies are taken over the batch of all
+    ranks (differentiable all-gather) rather than each rank's shard.
     Other arguments: see :class:`~catgan.modules.base.AdversarialModule`.
     """
 
@@ -38,6 +41,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         g_steps: int = 1,
         latent_distribution: str = "uniform",
         lr_decay_start: Optional[float] = None,
+        marginal_over_ranks: bool = False,
     ) -> None:
         if num_classes < 2:
             raise ValueError(f"CatGAN needs at least 2 classes (num_classes={num_classes}): its objectives are "
@@ -47,6 +51,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
                          n_critic, g_steps, latent_distribution, lr_decay_start)
         self.supervised_weight = float(supervised_weight)
+        self.marginal_over_ranks = marginal_over_ranks
         self.init_classifier_metrics(self.num_classes)
         self.save_hyperparameters()
 
@@ -59,10 +64,14 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             x_labeled, y_labeled = labeled
             logits_real, logits_fake, logits_labeled = self.discriminate(real, fake, x_labeled)
             return catgan_discriminator_loss(logits_real, logits_fake, logits_labeled, y_labeled,
-                                             self.supervised_weight)
+                                             self.supervised_weight, self._global(logits_real))
         logits_real, logits_fake = self.discriminate(real, fake)
-        return catgan_discriminator_loss(logits_real, logits_fake)
+        return catgan_discriminator_loss(logits_real, logits_fake, marginal_logits_real=self._global(logits_real))
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         (logits_fake,) = self.discriminate(None, fake)
-        return catgan_generator_loss(logits_fake)
+        return catgan_generator_loss(logits_fake, self._global(logits_fake))
+
+    def _global(self, logits: Tensor) -> Optional[Tensor]:
+        """The logits of every rank's batch when ``marginal_over_ranks`` is on under DDP, else None."""
+        return all_gather_batch(logits) if self.marginal_over_ranks else None
