@@ -28,7 +28,8 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.utilities import CombinedLoader
 from torch import Tensor
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+
+from catgan.data.loaders import TensorBatchLoader
 
 
 @dataclass
@@ -44,31 +45,6 @@ class Splits:
     val_y: Tensor
     test_x: Tensor
     test_y: Tensor
-
-
-class IndexedTensors(Dataset):
-    """A dataset whose items are whole batches: ``ds[list_of_indices]`` -> tensors sliced at once."""
-
-    def __init__(self, *tensors: Tensor) -> None:
-        if not tensors or any(t.shape[0] != tensors[0].shape[0] for t in tensors):
-            raise ValueError("IndexedTensors needs tensors with the same first dimension.")
-        self.tensors = tensors
-
-    def __len__(self) -> int:
-        return self.tensors[0].shape[0]
-
-    def __getitem__(self, indices):
-        index = torch.as_tensor(indices, dtype=torch.long)
-        items = tuple(t[index] for t in self.tensors)
-        return items[0] if len(items) == 1 else items
-
-
-def batch_loader(*tensors: Tensor, batch_size: int, shuffle: bool, drop_last: bool) -> DataLoader:
-    """A DataLoader that yields tensor slices of ``batch_size`` (shuffled each epoch if asked)."""
-    dataset = IndexedTensors(*tensors)
-    order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
-    sampler = BatchSampler(order, batch_size=batch_size, drop_last=drop_last)
-    return DataLoader(dataset, sampler=sampler, batch_size=None)
 
 
 def check_num_labeled(num_labeled: int, num_classes: int) -> None:
@@ -184,26 +160,27 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> CombinedLoader:
         splits = self._require_setup()
-        loaders: Dict[str, DataLoader] = {
-            "unlabeled": batch_loader(splits.train_x, batch_size=self.batch_size, shuffle=True, drop_last=True)
+        loaders: Dict[str, TensorBatchLoader] = {
+            "unlabeled": TensorBatchLoader(splits.train_x, batch_size=self.batch_size, shuffle=True, drop_last=True,
+                                           seed=self.seed)
         }
         idx = self.labeled_indices
         if idx.numel() > 0:
-            loaders["labeled"] = batch_loader(
+            loaders["labeled"] = TensorBatchLoader(
                 splits.train_x[idx], splits.train_y[idx],
-                batch_size=min(self.labeled_batch_size, idx.numel()), shuffle=True, drop_last=True,
+                batch_size=min(self.labeled_batch_size, idx.numel()), shuffle=True, drop_last=True, seed=self.seed + 1,
             )
         return CombinedLoader(loaders, mode="max_size_cycle")
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> TensorBatchLoader:
         splits = self._require_setup()
-        return batch_loader(splits.val_x, splits.val_y, batch_size=self.eval_batch_size, shuffle=False, drop_last=False)
+        return TensorBatchLoader(splits.val_x, splits.val_y, batch_size=self.eval_batch_size, shard=False)
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> TensorBatchLoader:
         splits = self._require_setup()
-        return batch_loader(splits.test_x, splits.test_y, batch_size=self.eval_batch_size, shuffle=False, drop_last=False)
+        return TensorBatchLoader(splits.test_x, splits.test_y, batch_size=self.eval_batch_size, shard=False)
 
-    def predict_dataloader(self) -> DataLoader:
+    def predict_dataloader(self) -> TensorBatchLoader:
         return self.test_dataloader()
 
     def _require_setup(self) -> Splits:
@@ -230,6 +207,7 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
             rest, part = torch.as_tensor(rest_np), torch.as_tensor(part_np)
             parts.append(part.sort().values)
         return (*parts, rest.sort().values)
+
 
 def __getattr__(name: str):
     """``catgan.data.base.SemiSupervisedDataModule`` is the public class of catgan/data/custom.py."""
