@@ -34,10 +34,8 @@ class CatGANCLI(LightningCLI):
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_on_train_epoch_end": True})
         parser.add_argument("--test_after_fit", type=bool, default=True,
                             help="Evaluate the test split with the final weights after fit.")
-        parser.set_defaults({
-            "model": {"class_path": "catgan.CatGAN"},
-            "data": {"class_path": "catgan.data.DigitsDataModule"},
-        })
+        # No default model/data class: jsonargparse would carry a default class's values over to
+        # whichever class a config picks (omni-us/jsonargparse#460). Configs name both.
 
     def before_instantiate_classes(self) -> None:
         # D and G take turns: each backward pass leaves the other network's parameters unused, which DDP

@@ -80,3 +80,13 @@ def test_bf16_mixed_precision_runs(config, run_cli):
                   "--trainer.fast_dev_run", "2", "--test_after_fit", "false")
     losses = {k: v for k, v in cli.trainer.callback_metrics.items() if k.startswith("train/")}
     assert losses and all(bool(v.isfinite()) for v in losses.values())
+
+
+def test_a_config_gets_its_own_data_module_defaults(capsys):
+    """No values carried over from another data class (jsonargparse carries a default class's values)."""
+    from catgan.cli import main
+
+    with pytest.raises(SystemExit):
+        main(args=["fit", "--config", os.path.join(CONFIGS, "mnist_catgan.yaml"), "--print_config"])
+    data = yaml.safe_load(capsys.readouterr().out)["data"]["init_args"]
+    assert data["val_size"] == 10000 and data["eval_batch_size"] == 1000

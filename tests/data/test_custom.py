@@ -105,9 +105,8 @@ def test_npy_and_npz_files_uint8_scaled_and_given_val_test_kept(tmp_path):
 def test_npz_through_the_cli_links_shape_and_classes(run_cli, tmp_path):
     y = np.concatenate([np.arange(40) % 4, -np.ones(20, dtype=np.int64)])
     np.savez(tmp_path / "data.npz", x=np.random.default_rng(0).random((60, 1, 4, 4), dtype=np.float32), y=y)
-    # keys shared with the CLI's default DigitsDataModule are given: jsonargparse would carry its values over
-    cli = run_cli("fit", "--data", "catgan.data.SemiSupervisedDataModule", "--data.npz", str(tmp_path / "data.npz"),
-                  "--data.num_labeled", "8", "--data.val_size", "4", "--data.test_size", "4", "--data.batch_size", "10",
+    cli = run_cli("fit", "--model", "catgan.CatGAN", "--data", "catgan.data.SemiSupervisedDataModule",
+                  "--data.npz", str(tmp_path / "data.npz"), "--data.num_labeled", "8", "--data.batch_size", "10",
                   "--trainer.fast_dev_run", "1")
     assert tuple(cli.model.image_shape) == (1, 4, 4) and cli.model.num_classes == 4
     assert torch.bincount(cli.datamodule.splits.train_y[cli.datamodule.labeled_indices]).tolist() == [2, 2, 2, 2]
