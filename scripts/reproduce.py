@@ -7,8 +7,12 @@ split seed set in both ``seed_everything`` and ``data.init_args.seed``; one JSON
     python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 0 1 2
     python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 0 1 2 -- --data.init_args.num_labeled 100
     python scripts/reproduce.py --config configs/digits_catgan_unsupervised.yaml --metric test/cluster_acc
+    python scripts/reproduce.py --config configs/mnist_pi_catgan_100.yaml --seeds 0 --curve --out results/mnist
 
-Extra arguments after ``--`` are passed to the CLI unchanged.
+Extra arguments after ``--`` are passed to the CLI unchanged. With ``--curve`` each run also writes
+``<out>/<config>_seed<seed>_curve.json`` after every epoch (val and test accuracy per epoch, see
+catgan/curves.py), so a long run that is stopped still leaves its learning curve; the run's JSON
+record gets the curve too.
 """
 
 from __future__ import annotations
@@ -22,15 +26,20 @@ import tempfile
 import time
 
 
-def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str, logger: str) -> dict:
+def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str, logger: str,
+            curve: bool = False) -> dict:
     from catgan.cli import main
 
+    stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}"
+    curve_path = os.path.join(out_dir, f"{stem}_curve.json")
     with tempfile.TemporaryDirectory() as tmp:
         args = ["fit", "--config", config, "--seed_everything", str(seed), "--data.init_args.seed", str(seed),
                 "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false",
                 "--checkpoint.dirpath", os.path.join(tmp, "ckpt"), "--trainer.default_root_dir", tmp]
         if logger == "none":
             args += ["--trainer.logger", "false"]
+        if curve:
+            args += ["--trainer.callbacks+=catgan.curves.LearningCurve", "--trainer.callbacks.path", curve_path]
         started = time.perf_counter()
         cli = main(args=args + extra)
         total = time.perf_counter() - started
@@ -42,8 +51,11 @@ def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str,
         "metrics": metrics, "error": 1.0 - metrics[metric],
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+    if curve:
+        with open(curve_path) as f:
+            record["curve"] = json.load(f)["epochs"]
     os.makedirs(out_dir, exist_ok=True)
-    name = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}_{int(time.time())}.json"
+    name = f"{stem}_{int(time.time())}.json"
     with open(os.path.join(out_dir, name), "w") as f:
         json.dump(record, f, indent=2)
     return record
@@ -59,11 +71,13 @@ def main() -> None:
     parser.add_argument("--metric", default="test/acc", help="accuracy metric whose complement is the error")
     parser.add_argument("--out", default="results/reproduce")
     parser.add_argument("--logger", choices=["none", "default"], default="none")
+    parser.add_argument("--curve", action="store_true", help="write val/test accuracy per epoch (see above)")
     args = parser.parse_args(argv)
     if not os.path.exists(args.config):
         parser.error(f"config {args.config} not found")
 
-    records = [run_one(args.config, seed, extra, args.metric, args.out, args.logger) for seed in args.seeds]
+    records = [run_one(args.config, seed, extra, args.metric, args.out, args.logger, args.curve)
+               for seed in args.seeds]
     errors = [100 * r["error"] for r in records]
     print(f"\n{args.config} {' '.join(extra)}")
     print(f"{'seed':>4}  {'error %':>8}  {'fit s':>6}  {'total s':>7}")

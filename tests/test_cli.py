@@ -8,6 +8,7 @@ import yaml
 
 from tests.conftest import CONFIGS
 from tests.data.test_vision import write_fake_mnist
+from tests.data.test_vision_sets import no_md5_check, write_fake_cifar10, write_fake_fashion_mnist, write_fake_svhn  # noqa: F401
 
 ALL_CONFIGS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(CONFIGS, "*.yaml")))
 
@@ -15,20 +16,31 @@ ALL_CONFIGS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(CONFIGS
 def test_there_are_configs_for_every_model_family():
     expected = {"digits_catgan.yaml", "digits_catgan_unsupervised.yaml", "digits_supervised.yaml",
                 "digits_gan_minimax.yaml", "digits_gan_non_saturating.yaml", "digits_gan_hinge.yaml",
-                "digits_gan_least_squares.yaml", "digits_gan_wgan_gp.yaml", "toy_catgan.yaml", "mnist_catgan.yaml"}
+                "digits_gan_least_squares.yaml", "digits_gan_wgan_gp.yaml", "toy_catgan.yaml", "mnist_catgan.yaml",
+                "mnist_pi_catgan_100.yaml", "mnist_pi_100_supervised.yaml", "mnist_conv_catgan_100.yaml",
+                "mnist_conv_100_supervised.yaml", "mnist_catgan_unsupervised.yaml", "cifar10_catgan_4000.yaml",
+                "cifar10_4000_supervised.yaml"}
     assert expected <= set(ALL_CONFIGS)
 
 
+# torchvision data classes -> a writer of tiny fake files in that data set's on-disk format
+FAKE_TORCHVISION_FILES = {"MNISTDataModule": write_fake_mnist, "FashionMNISTDataModule": write_fake_fashion_mnist,
+                          "CIFAR10DataModule": write_fake_cifar10, "SVHNDataModule": write_fake_svhn}
+
+
 @pytest.mark.parametrize("config", ALL_CONFIGS)
-def test_every_config_passes_fast_dev_run(config, run_cli, tmp_path):
+def test_every_config_passes_fast_dev_run(config, run_cli, tmp_path, request):
     args = ["fit", "--config", os.path.join(CONFIGS, config), "--trainer.fast_dev_run", "2"]
     with open(os.path.join(CONFIGS, config)) as f:
         data = yaml.safe_load(f)["data"]
-    if data["class_path"].endswith("MNISTDataModule"):
-        write_fake_mnist(tmp_path / "mnist")
+    writer = FAKE_TORCHVISION_FILES.get(data["class_path"].rsplit(".", 1)[-1])
+    if writer is not None:
+        request.getfixturevalue("no_md5_check")  # CIFAR-10/SVHN fakes cannot match torchvision's md5s
+        writer(tmp_path / "data")
         # 150 fake training images: batches of 50 give fast_dev_run its 2 batches (1 step each when supervised)
-        args += ["--data.data_dir", str(tmp_path / "mnist"), "--data.val_size", "50", "--data.num_labeled", "20",
-                 "--data.batch_size", "50"]
+        args += ["--data.data_dir", str(tmp_path / "data"), "--data.val_size", "50", "--data.batch_size", "50"]
+        if data["init_args"].get("num_labeled", 100) != 0:  # unsupervised configs stay unsupervised
+            args += ["--data.num_labeled", "20"]
     cli = run_cli(*args)
     assert cli.trainer.global_step >= 2
     dm = cli.datamodule

@@ -4,6 +4,9 @@ The real torchvision loading code is used (``download=True`` fetches and md5-ver
 ``data_dir``). Images are held in memory as float tensors in [0, 1]; ``flatten=True`` gives vectors for
 permutation-invariant models. The validation split (``val_size`` images, stratified, fixed by
 ``split_seed``) is held out from the training set; the test set is only for final numbers.
+
+Where the files go (torchvision's layouts): ``<data_dir>/MNIST/raw``, ``<data_dir>/FashionMNIST/raw``,
+``<data_dir>/cifar-10-batches-py`` and ``<data_dir>/SVHN/{train,test}_32x32.mat``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
     dataset_name = ""
     native_shape: Tuple[int, ...] = ()
     classes = 10
+    files_subdir = ""  # where torchvision keeps the files, relative to data_dir (for error messages)
 
     def __init__(
         self,
@@ -54,16 +58,18 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
         import torchvision
 
         cls = getattr(torchvision.datasets, self.dataset_name)
+        folder = os.path.abspath(os.path.join(self.data_dir, self.files_subdir))
         try:
             return self.make_dataset(cls, train)
-        except RuntimeError as error:
+        except (RuntimeError, OSError) as error:  # not found / corrupted, or a failed download (URLError)
             if self.download:
-                raise RuntimeError(f"Downloading {self.dataset_name} into {os.path.abspath(self.data_dir)} failed "
-                                   f"({error}). Check the network, or put the files there and retry.") from error
+                raise RuntimeError(f"Downloading {self.dataset_name} into {folder} failed ({error}). Check the "
+                                   f"network, or put the files there yourself and retry (download: true verifies "
+                                   f"them offline).") from error
             raise FileNotFoundError(
-                f"{self.dataset_name} was not found under data_dir={os.path.abspath(self.data_dir)!s}. "
-                f"Set download: true (--data.download true) to fetch it, or point --data.data_dir at a folder "
-                f"that holds it."
+                f"{self.dataset_name} was not found under data_dir={os.path.abspath(self.data_dir)!s} (expected in "
+                f"{folder}). Set download: true (--data.download true) to fetch it, or point --data.data_dir at "
+                f"a folder that holds it."
             ) from error
 
     def make_dataset(self, cls, train: bool):
@@ -98,3 +104,38 @@ class MNISTDataModule(TorchvisionDataModule):
 
     dataset_name = "MNIST"
     native_shape = (1, 28, 28)
+    files_subdir = os.path.join("MNIST", "raw")
+
+
+class FashionMNISTDataModule(TorchvisionDataModule):
+    """torchvision FashionMNIST (same idx files as MNIST, under ``<data_dir>/FashionMNIST/raw``), (1, 28, 28)."""
+
+    dataset_name = "FashionMNIST"
+    native_shape = (1, 28, 28)
+    files_subdir = os.path.join("FashionMNIST", "raw")
+
+
+class CIFAR10DataModule(TorchvisionDataModule):
+    """torchvision CIFAR-10 (pickled batches under ``<data_dir>/cifar-10-batches-py``), (3, 32, 32) in [0, 1];
+    40k train / 10k val / 10k test."""
+
+    dataset_name = "CIFAR10"
+    native_shape = (3, 32, 32)
+    files_subdir = "cifar-10-batches-py"
+
+
+class SVHNDataModule(TorchvisionDataModule):
+    """torchvision SVHN (``train_32x32.mat`` and ``test_32x32.mat`` under ``<data_dir>/SVHN``), (3, 32, 32) in
+    [0, 1]; 73,257 train (minus ``val_size``) / 26,032 test; the digit 0 has label 0 (torchvision maps 10 to 0)."""
+
+    dataset_name = "SVHN"
+    native_shape = (3, 32, 32)
+    files_subdir = "SVHN"
+
+    def make_dataset(self, cls, train: bool):
+        return cls(os.path.join(self.data_dir, self.files_subdir), split="train" if train else "test",
+                   download=self.download)
+
+    def to_tensors(self, dataset) -> Tuple[Tensor, Tensor]:
+        x = torch.as_tensor(dataset.data).float().div_(255.0).contiguous()  # (N, 3, 32, 32) already
+        return x, torch.as_tensor(dataset.labels, dtype=torch.long)

@@ -1,0 +1,92 @@
+"""A learning-curve callback: after every training epoch, append validation and test accuracy (and the
+epoch's mean training-loss terms) to a JSON file, so a long run leaves a curve even if it is stopped.
+
+    catgan fit --config configs/mnist_pi_catgan_100.yaml \
+        --trainer.callbacks+=catgan.curves.LearningCurve --trainer.callbacks.path results/curve.json
+
+The validation numbers are the ones the module logged (``val/acc``, ``val/cluster_acc``); the test split is
+classified here with D in eval mode (``pl_module.classify``), on the data module's test loader. The test
+numbers are for plotting the curve; choose settings on the validation split. ``plot`` in
+scripts/plot_learning_curve.py reads these files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from typing import Dict, List
+
+import lightning.pytorch as pl
+import torch
+
+from catgan.metrics import clustering_accuracy
+
+
+class LearningCurve(pl.Callback):
+    """Writes ``{"epochs": [{"epoch", "step", "seconds", "val/acc", "test/acc", ..., "train/...": mean}]}``
+    to ``path`` (rewritten whole after each epoch). ``test_every_epoch=False`` skips the test split."""
+
+    def __init__(self, path: str, test_every_epoch: bool = True) -> None:
+        self.path = str(path)
+        self.test_every_epoch = test_every_epoch
+        self.rows: List[Dict[str, float]] = []
+        self._sums: Dict[str, float] = defaultdict(float)
+        self._count = 0
+        self._val: Dict[str, float] = {}
+        self._started = time.perf_counter()
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._started = time.perf_counter()
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.sanity_checking:  # only epochs that validated get val numbers (no stale values)
+            self._val = {name: float(trainer.callback_metrics[name]) for name in ("val/acc", "val/cluster_acc")
+                         if name in trainer.callback_metrics}
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        for name, value in trainer.callback_metrics.items():
+            if name.startswith("train/"):
+                self._sums[name] += float(value)
+        self._count += 1
+
+    @torch.no_grad()
+    def test_accuracy(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Dict[str, float]:
+        """Accuracy and clustering accuracy of D's argmax on the test split, with D in eval mode."""
+        loader = trainer.datamodule.test_dataloader()
+        was_training = pl_module.training
+        pl_module.eval()
+        try:
+            preds, targets = [], []
+            for x, y in loader:
+                preds.append(pl_module.classify(x.to(pl_module.device)).argmax(dim=1).cpu())  # (B,)
+                targets.append(y.cpu())
+        finally:
+            pl_module.train(was_training)
+        preds, targets = torch.cat(preds), torch.cat(targets)
+        k = int(getattr(pl_module, "num_classes", int(targets.max()) + 1))
+        return {"test/acc": float((preds == targets).float().mean()),
+                "test/cluster_acc": float(clustering_accuracy(preds, targets, k))}
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        row: Dict[str, float] = {"epoch": trainer.current_epoch + 1, "step": trainer.global_step,
+                                 "seconds": round(time.perf_counter() - self._started, 2)}
+        row.update(self._val)
+        self._val = {}
+        if self.test_every_epoch and trainer.datamodule is not None and hasattr(pl_module, "classify"):
+            row.update(self.test_accuracy(trainer, pl_module))
+        row.update({name: total / max(self._count, 1) for name, total in sorted(self._sums.items())})
+        self._sums.clear()
+        self._count = 0
+        self.rows.append(row)
+        if trainer.is_global_zero:
+            self.write()
+
+    def write(self) -> None:
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"epochs": self.rows}, f, indent=1)
+        os.replace(tmp, self.path)  # a reader never sees a half-written file
