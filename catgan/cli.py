@@ -21,7 +21,7 @@ from lightning.pytorch.loggers import CSVLogger, WandbLogger
 from jsonargparse import lazy_instance
 from lightning.pytorch.utilities.model_helpers import is_overridden
 
-from catgan.callbacks import SampleGridCallback
+from catgan.callbacks import ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback
 
 
 class CatGANCLI(LightningCLI):
@@ -29,6 +29,8 @@ class CatGANCLI(LightningCLI):
         parser.link_arguments("data.image_shape", "model.init_args.image_shape", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
         parser.add_lightning_class_args(SampleGridCallback, "sample_grid")
+        parser.add_lightning_class_args(ConfusionMatrixCallback, "confusion_matrix")
+        parser.add_lightning_class_args(DecisionRegionCallback, "decision_regions")
         # the newest weights at every epoch end (last.ckpt), whether or not validation ran
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_on_train_epoch_end": True})

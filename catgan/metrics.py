@@ -1,13 +1,20 @@
-"""Evaluation metrics: clustering accuracy with Hungarian matching (for unsupervised CatGAN).
+"""Evaluation metrics: clustering accuracy with Hungarian matching, and sample quality (FD, KID) in
+the feature space of a classifier trained on the same data set.
 
-Classification accuracy itself comes from torchmetrics (``MulticlassAccuracy``); this file adds what
-torchmetrics lacks: the best one-to-one matching of predicted clusters to true classes.
+Classification accuracy, NMI and ARI come from torchmetrics; this file adds what torchmetrics lacks:
+the best one-to-one matching of predicted clusters to true classes (``ClusteringAccuracy``), and
+Fréchet / kernel distances from any feature network (``frechet_distance``, ``kernel_distance``,
+``sample_quality``) with the small classifier that ``scripts/train_feature_classifier.py`` trains
+(``build_feature_classifier``, ``load_feature_classifier``, ``ClassifierFeatures``).
 """
 
 from __future__ import annotations
 
+import warnings
+from typing import Dict, Sequence, Tuple
+
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torchmetrics import Metric
 
 
@@ -56,3 +63,174 @@ class ClusteringAccuracy(Metric):
         rows = torch.arange(self.num_clusters, device=self.confusion.device)[keep]
         matched = self.confusion[rows, mapping[keep]].sum()
         return matched.float() / self.confusion.sum().clamp_min(1)
+
+
+class ClassifierDiagnostics(Metric):
+    """What a K-way classifier D says about a data split, accumulated over batches of logits (B, K) and
+    labels (B,): the confusion matrix (true class x predicted class), the histogram of predicted
+    classes, and the sums behind the CatGAN entropies. ``compute()`` returns a dict:
+
+    - ``confusion`` (K, K) counts; ``class_freq`` (K,) fraction of examples predicted as each class;
+    - ``marginal_entropy`` H[mean_i p(y|x_i)] and ``conditional_entropy`` mean_i H[p(y|x_i)] (nats);
+    - ``error`` 1 - accuracy.
+    """
+
+    is_differentiable = False
+    full_state_update = False
+
+    def __init__(self, num_classes: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.num_classes = int(num_classes)
+        k = self.num_classes
+        self.add_state("confusion", default=torch.zeros(k, k, dtype=torch.long), dist_reduce_fx="sum")
+        self.add_state("prob_sum", default=torch.zeros(k, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("entropy_sum", default=torch.zeros((), dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, logits: Tensor, targets: Tensor) -> None:
+        from catgan.losses import entropy
+
+        logits = logits.detach().float()
+        flat = targets.long() * self.num_classes + logits.argmax(dim=1)
+        self.confusion += torch.bincount(flat, minlength=self.num_classes ** 2).view_as(self.confusion)
+        self.prob_sum += logits.softmax(dim=1).sum(dim=0).double()
+        self.entropy_sum += entropy(logits).sum().double()
+
+    def compute(self) -> Dict[str, Tensor]:
+        count = self.confusion.sum().clamp_min(1)
+        marginal = (self.prob_sum / count).clamp_min(1e-30)  # (K,)
+        return {
+            "confusion": self.confusion,
+            "class_freq": self.confusion.sum(dim=0).double() / count,
+            "marginal_entropy": -(marginal * marginal.log()).sum(),
+            "conditional_entropy": self.entropy_sum / count,
+            "error": 1.0 - self.confusion.diagonal().sum().double() / count,
+        }
+
+
+# ----------------------------------------------------------------------------- sample quality
+# Fréchet distance (FD, the FID formula) and kernel distance (KID) between real and generated images in
+# the feature space of a classifier trained on the same data set: no download, unlike Inception FID.
+# Both come from torchmetrics, given a feature nn.Module (no torch-fidelity needed for that case).
+
+
+class ClassifierFeatures(nn.Module):
+    """Feature extractor for torchmetrics' FID/KID: ``classifier.features(x)`` flattened to (B, F), in
+    eval mode and without gradients whatever mode the wrapper is put in (the classifier stays frozen)."""
+
+    def __init__(self, classifier: nn.Module, in_shape: Sequence[int]) -> None:
+        super().__init__()
+        if not callable(getattr(classifier, "features", None)):
+            raise TypeError(f"{type(classifier).__name__} has no `features(x)` method: use a classifier saved by "
+                            "scripts/train_feature_classifier.py or a catgan.nets.MLPDiscriminator.")
+        self.classifier = classifier.eval().requires_grad_(False)
+        self.in_shape = tuple(int(s) for s in in_shape)
+        device = next(classifier.parameters()).device
+        self.num_features = int(self(torch.zeros(2, *self.in_shape, device=device)).shape[1])
+
+    def train(self, mode: bool = True) -> "ClassifierFeatures":
+        return super().train(False)  # always evaluate the classifier in eval mode
+
+    @torch.no_grad()
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classifier.features(x.float()).float().flatten(1)  # (B, F)
+
+
+class _GivenFeatures(nn.Module):
+    """Identity "extractor": lets torchmetrics' FID/KID score features computed elsewhere."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = int(num_features)
+
+    def forward(self, features: Tensor) -> Tensor:
+        return features
+
+
+def _check_features(real: Tensor, fake: Tensor) -> None:
+    if real.dim() != 2 or fake.dim() != 2 or real.shape[1] != fake.shape[1]:
+        raise ValueError(f"Expected (N, F) and (M, F) features, got {tuple(real.shape)} and {tuple(fake.shape)}.")
+    if real.shape[0] < 2 or fake.shape[0] < 2:
+        raise ValueError("Fréchet and kernel distances need at least 2 real and 2 generated examples.")
+
+
+def frechet_distance(real_features: Tensor, fake_features: Tensor) -> Tensor:
+    """||mu_r - mu_f||^2 + Tr(S_r + S_f - 2 (S_r S_f)^(1/2)) of Gaussians fitted to (N, F) and (M, F)
+    features (torchmetrics' FID computation, in float64). Returns a float32 scalar."""
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    _check_features(real_features, fake_features)
+    metric = FrechetInceptionDistance(feature=_GivenFeatures(real_features.shape[1])).to(real_features.device)
+    metric.update(real_features.float(), real=True)
+    metric.update(fake_features.float(), real=False)
+    return metric.compute().float()
+
+
+def kernel_distance(real_features: Tensor, fake_features: Tensor, subsets: int = 100, subset_size: int = 1000,
+                    seed: int = 0) -> Tuple[Tensor, Tensor]:
+    """KID: the unbiased MMD^2 with the kernel k(a, b) = (a.b / F + 1)^3, averaged over ``subsets``
+    random subsets of ``min(subset_size, N, M)`` examples (drawn from ``seed``; the global RNG is left
+    untouched). Returns (mean, std over subsets)."""
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    _check_features(real_features, fake_features)
+    size = min(subset_size, real_features.shape[0], fake_features.shape[0])
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
+        metric = KernelInceptionDistance(feature=_GivenFeatures(real_features.shape[1]), subsets=subsets,
+                                         subset_size=size).to(real_features.device)
+        metric.update(real_features.double(), real=True)
+        metric.update(fake_features.double(), real=False)
+        torch.manual_seed(seed)
+        mean, std = metric.compute()
+    return mean.float(), std.float()
+
+
+@torch.no_grad()
+def extract_features(extractor: nn.Module, images: Tensor, batch_size: int = 500) -> Tensor:
+    """(N, *shape) images -> (N, F) features, computed in batches on the extractor's device."""
+    device = next(extractor.parameters()).device
+    return torch.cat([extractor(images[i:i + batch_size].to(device)) for i in range(0, images.shape[0], batch_size)])
+
+
+def sample_quality(extractor: nn.Module, real_images: Tensor, fake_images: Tensor, kid_subsets: int = 100,
+                   kid_subset_size: int = 1000, seed: int = 0) -> Dict[str, Tensor]:
+    """FD and KID of ``fake_images`` against ``real_images`` in the feature space of ``extractor``
+    (e.g. ``ClassifierFeatures(load_feature_classifier(path))``). Returns {"fd", "kid", "kid_std"}."""
+    real, fake = extract_features(extractor, real_images), extract_features(extractor, fake_images)
+    kid, kid_std = kernel_distance(real, fake, kid_subsets, kid_subset_size, seed)
+    return {"fd": frechet_distance(real, fake), "kid": kid, "kid_std": kid_std}
+
+
+# ----------------------------------------------------------------------------- the feature classifier
+FEATURE_CLASSIFIER_FORMAT = "catgan.feature_classifier.v1"
+
+
+def build_feature_classifier(in_shape: Sequence[int], num_classes: int,
+                             hidden: Sequence[int] = (512, 256)) -> nn.Module:
+    """The classifier whose last hidden layer is the FD/KID feature space: an MLP without noise,
+    dropout or batch norm (so train and eval modes compute the same features)."""
+    from catgan.nets import MLPDiscriminator
+
+    return MLPDiscriminator(in_shape, num_classes, hidden=tuple(hidden), noise_std=0.0, negative_slope=0.0)
+
+
+def save_feature_classifier(classifier: nn.Module, path: str, in_shape: Sequence[int], num_classes: int,
+                            hidden: Sequence[int], **info: object) -> None:
+    torch.save({"format": FEATURE_CLASSIFIER_FORMAT, "in_shape": list(in_shape), "num_classes": int(num_classes),
+                "hidden": list(hidden), "state_dict": classifier.state_dict(), "info": info}, path)
+
+
+def load_feature_classifier(path: str, map_location: str = "cpu") -> Tuple[nn.Module, Dict[str, object]]:
+    """A classifier saved by scripts/train_feature_classifier.py, in eval mode, and its saved record
+    (``in_shape``, ``num_classes``, ``hidden``, ``info`` with the data set and test accuracy)."""
+    import os
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No feature classifier at {path!r}: train one with "
+                                f"`python scripts/train_feature_classifier.py --out {path}`.")
+    record = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(record, dict) or record.get("format") != FEATURE_CLASSIFIER_FORMAT:
+        raise ValueError(f"{path!r} is not a feature classifier saved by scripts/train_feature_classifier.py.")
+    classifier = build_feature_classifier(record["in_shape"], record["num_classes"], record["hidden"])
+    classifier.load_state_dict(record["state_dict"])
+    return classifier.eval(), record

@@ -23,6 +23,7 @@ from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
 import lightning.pytorch as pl
 import torch
 from torch import Tensor, nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from catgan.nets.layers import frozen_batch_norm_stats
 
@@ -134,6 +135,12 @@ class AdversarialModule(pl.LightningModule):
         latent_distribution: ``uniform`` on [-1, 1] (the paper's) or ``normal``.
         lr_decay_start: fraction of ``max_epochs`` after which both learning rates decay linearly to
             zero at the last epoch; None keeps them constant.
+        ema_decay: keep an exponential moving average of G's weights (``generator_ema``, updated after
+            every G step: w_ema <- decay * w_ema + (1 - decay) * w, starting from G's weights after
+            its first step; buffers copied) and draw ``sample()`` from it; None (default) keeps none.
+            The average is module state, so it is saved in checkpoints and resumed exactly.
+        compile: ``torch.compile`` both networks in place (``nn.Module.compile``: parameter names
+            and checkpoints unchanged); the first steps pay the compilation.
     """
 
     automatic_optimization = False
@@ -153,6 +160,8 @@ class AdversarialModule(pl.LightningModule):
         g_steps: int = 1,
         latent_distribution: str = "uniform",
         lr_decay_start: Optional[float] = None,
+        ema_decay: Optional[float] = None,
+        compile: bool = False,
     ) -> None:
         super().__init__()
         if latent_distribution not in ("uniform", "normal"):
@@ -161,6 +170,9 @@ class AdversarialModule(pl.LightningModule):
             raise ValueError(f"n_critic and g_steps must be >= 1, got {n_critic} and {g_steps}.")
         if lr_decay_start is not None and not 0.0 <= lr_decay_start < 1.0:
             raise ValueError(f"lr_decay_start is a fraction of max_epochs in [0, 1), got {lr_decay_start}.")
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in (0, 1) (e.g. 0.999), or None for no EMA generator; "
+                             f"got {ema_decay}.")
         self.image_shape = tuple(int(s) for s in image_shape)
         self.num_classes = int(num_classes)
         self.latent_dim = int(latent_dim)
@@ -173,6 +185,15 @@ class AdversarialModule(pl.LightningModule):
             discriminator, self.default_discriminator, self.image_shape, self.discriminator_outputs
         )
         self._d_has_batch_norm = has_batch_norm(self.discriminator)
+        self.ema_decay = ema_decay
+        self.generator_ema: Optional[AveragedModel] = None
+        if ema_decay is not None:
+            self.generator_ema = AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay),
+                                               use_buffers=False).requires_grad_(False)
+        self.compile_networks = bool(compile)
+        if compile:
+            self.generator.compile()
+            self.discriminator.compile()
 
     # -- what subclasses provide ----------------------------------------------------------------
     @property
@@ -197,24 +218,35 @@ class AdversarialModule(pl.LightningModule):
         raise NotImplementedError
 
     # -- shared pieces --------------------------------------------------------------------------
-    def sample_latent(self, n: int) -> Tensor:
+    def sample_latent(self, n: int, generator: Optional[torch.Generator] = None) -> Tensor:
+        """(n, latent_dim) noise on the module's device; from the CPU ``generator`` when given (the
+        global RNG streams are then left untouched)."""
         shape = (n, self.latent_dim)
+        device = "cpu" if generator is not None else self.device
         if self.latent_distribution == "uniform":
-            return torch.rand(shape, device=self.device) * 2.0 - 1.0  # (n, latent_dim)
-        return torch.randn(shape, device=self.device)
+            z = torch.rand(shape, device=device, generator=generator) * 2.0 - 1.0  # (n, latent_dim)
+        else:
+            z = torch.randn(shape, device=device, generator=generator)
+        return z.to(self.device)
+
+    @property
+    def sampling_generator(self) -> nn.Module:
+        """The network ``sample()`` uses: the EMA generator when ``ema_decay`` is set, else G."""
+        return self.generator_ema.module if self.generator_ema is not None else self.generator
 
     def forward(self, z: Tensor) -> Tensor:
         return self.generator(z)
 
     @torch.no_grad()
     def sample(self, n: int, z: Optional[Tensor] = None) -> Tensor:
-        """``n`` generated examples (n, *image_shape), with G in eval mode."""
-        was_training = self.generator.training
-        self.generator.eval()
+        """``n`` generated examples (n, *image_shape), with G (its EMA when enabled) in eval mode."""
+        generator = self.sampling_generator
+        was_training = generator.training
+        generator.eval()
         try:
-            return self.generator(self.sample_latent(n) if z is None else z.to(self.device))
+            return generator(self.sample_latent(n) if z is None else z.to(self.device))
         finally:
-            self.generator.train(was_training)
+            generator.train(was_training)
 
     def discriminate(self, real: Optional[Tensor], *others: Tensor) -> Tuple[Tensor, ...]:
         """D's outputs for ``real`` (unlabeled, may be None) and for each of ``others`` (generated or
@@ -294,6 +326,8 @@ class AdversarialModule(pl.LightningModule):
                 opt_g.zero_grad(set_to_none=True)
                 self.manual_backward(g_loss)
             opt_g.step()
+            if self.generator_ema is not None:
+                self.generator_ema.update_parameters(self.generator)
         self._log_parts("train/g", g_parts, batch_size)
         # both parts are minimized: L_D (last D step) + L_G (last G step)
         self.log("train/loss_total", d_parts["loss"] + g_parts["loss"], on_step=True, on_epoch=False,

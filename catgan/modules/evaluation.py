@@ -1,27 +1,52 @@
 """Validation, test and prediction for modules whose discriminator is a K-way classifier.
 
-Logs ``val/acc`` and ``test/acc`` (torchmetrics' micro accuracy of argmax predictions) and
-``val/cluster_acc`` / ``test/cluster_acc`` (accuracy under the best one-to-one matching of predicted
-classes to labels: the clustering score of an unsupervised CatGAN). ``predict_step`` returns classes.
+Per stage (``val``, ``test``) it logs
+
+- ``acc`` (torchmetrics' micro accuracy of argmax predictions) and ``error`` (1 - acc);
+- ``cluster_acc`` (accuracy under the best one-to-one matching of predicted classes to labels: the
+  clustering score of an unsupervised CatGAN), ``nmi`` and ``ari`` (torchmetrics' normalized mutual
+  information and adjusted Rand index of predictions against labels);
+- CatGAN's diagnostics at epoch end: ``marginal_entropy_real`` H[E_x p(y|x)] and
+  ``conditional_entropy_real`` E_x H[p(y|x)] over the whole split, ``class_freq_real/<k>`` (fraction of
+  the split D assigns to class k) and, for modules with a generator, the same three on a fixed
+  generated batch (``*_fake``; the EMA generator when enabled).
+
+``classifier_diagnostics(stage)`` returns them (with the confusion matrix) for callbacks;
+``predict_step`` returns classes.
 """
 
 from __future__ import annotations
 
-from typing import Tuple, Union
+import warnings
+from typing import Dict, Optional, Tuple, Union
 
+import torch
 from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
+from torchmetrics.clustering import AdjustedRandScore, NormalizedMutualInfoScore
 
-from catgan.metrics import ClusteringAccuracy
+from catgan.metrics import ClassifierDiagnostics, ClusteringAccuracy
+
+STAGES = ("val", "test")
+# torchmetrics' NMI/ARI build a sparse contingency table; torch warns once about skipped sparse checks
+warnings.filterwarnings("ignore", message="Sparse invariant checks are implicitly disabled")
 
 
 class ClassifierEvaluationMixin:
     """Mix into a LightningModule that has ``self.discriminator`` returning (B, num_classes) logits."""
 
+    diagnostic_samples = 500  # size of the fixed generated batch scored at each evaluation epoch end
+    diagnostic_seed = 1234
+
     def init_classifier_metrics(self, num_classes: int) -> None:
-        for stage in ("val", "test"):
+        for stage in STAGES:
             setattr(self, f"{stage}_acc", MulticlassAccuracy(num_classes, average="micro"))
             setattr(self, f"{stage}_cluster_acc", ClusteringAccuracy(num_classes))
+            setattr(self, f"{stage}_nmi", NormalizedMutualInfoScore())
+            setattr(self, f"{stage}_ari", AdjustedRandScore())
+            setattr(self, f"{stage}_diagnostics", ClassifierDiagnostics(num_classes))
+        self._diagnostics_cache: Dict[str, Dict[str, Tensor]] = {}
+        self._diagnostic_latent: Optional[Tensor] = None
 
     def classify(self, x: Tensor) -> Tensor:
         """Class logits (B, K) of D for real examples ``x``."""
@@ -29,12 +54,13 @@ class ClassifierEvaluationMixin:
 
     def _evaluate(self, stage: str, batch: Tuple[Tensor, Tensor]) -> None:
         x, y = batch
-        preds = self.classify(x).argmax(dim=1)  # (B,)
-        accuracy, cluster_accuracy = getattr(self, f"{stage}_acc"), getattr(self, f"{stage}_cluster_acc")
-        accuracy.update(preds, y)
-        cluster_accuracy.update(preds, y)
-        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=stage == "val")
-        self.log(f"{stage}/cluster_acc", cluster_accuracy, on_step=False, on_epoch=True)
+        logits = self.classify(x)  # (B, K)
+        preds = logits.argmax(dim=1)  # (B,)
+        getattr(self, f"{stage}_diagnostics").update(logits, y)
+        for name in ("acc", "cluster_acc", "nmi", "ari"):
+            metric = getattr(self, f"{stage}_{name}")
+            metric.update(preds, y)
+            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, prog_bar=stage == "val" and name == "acc")
 
     def validation_step(self, batch: Tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._evaluate("val", batch)
@@ -45,3 +71,73 @@ class ClassifierEvaluationMixin:
     def predict_step(self, batch: Union[Tensor, Tuple[Tensor, ...]], batch_idx: int) -> Tensor:
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
         return self.classify(x).argmax(dim=1)  # (B,)
+
+    # -- epoch-end diagnostics --------------------------------------------------------------------
+    def diagnostic_fakes(self) -> Optional[Tensor]:
+        """The fixed generated batch (the same latents every epoch, drawn without touching the global
+        RNG), or None for a module without a generator."""
+        if not callable(getattr(self, "sample", None)) or not callable(getattr(self, "sample_latent", None)):
+            return None
+        if self._diagnostic_latent is None:
+            generator = torch.Generator().manual_seed(self.diagnostic_seed)
+            self._diagnostic_latent = self.sample_latent(self.diagnostic_samples, generator=generator)
+        return self.sample(self.diagnostic_samples, z=self._diagnostic_latent)
+
+    @torch.no_grad()
+    def classifier_diagnostics(self, stage: str = "val") -> Dict[str, Tensor]:
+        """The stage's accumulated ``confusion`` (K, K: true x predicted), ``error``, and
+        ``{marginal,conditional}_entropy_{real,fake}`` and ``class_freq_{real,fake}`` (K,); the fake
+        entries only for modules with a generator. Computed once per epoch (cached until the next one
+        starts), so callbacks read it before or after the module logs it."""
+        if stage in self._diagnostics_cache:
+            return self._diagnostics_cache[stage]
+        real = getattr(self, f"{stage}_diagnostics").compute()
+        result = {"confusion": real["confusion"], "error": real["error"]}
+        for name in ("marginal_entropy", "conditional_entropy", "class_freq"):
+            result[f"{name}_real"] = real[name]
+        fakes = self.diagnostic_fakes()
+        if fakes is not None:
+            was_training = self.discriminator.training
+            self.discriminator.eval()
+            logits = self.classify(fakes)  # (M, K)
+            self.discriminator.train(was_training)
+            fake = ClassifierDiagnostics(self.num_classes).to(logits.device)
+            fake.update(logits, torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device))
+            fake = fake.compute()
+            for name in ("marginal_entropy", "conditional_entropy", "class_freq"):
+                result[f"{name}_fake"] = fake[name]
+        self._diagnostics_cache[stage] = result
+        return result
+
+    def _log_diagnostics(self, stage: str) -> None:
+        metric = getattr(self, f"{stage}_diagnostics")
+        if int(metric.confusion.sum()) == 0 and not self._is_distributed():
+            return
+        diagnostics = self.classifier_diagnostics(stage)
+        values = {f"{stage}/error": diagnostics["error"]}
+        for key, value in diagnostics.items():
+            if "entropy" in key:
+                values[f"{stage}/{key}"] = value
+            elif key.startswith("class_freq"):
+                values.update({f"{stage}/{key}/{k}": v for k, v in enumerate(value)})
+        self.log_dict({k: v.float() for k, v in values.items()}, on_step=False, on_epoch=True)
+        metric.reset()  # the cached result stays readable (by callbacks) until the next epoch starts
+
+    def _is_distributed(self) -> bool:
+        return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+    def _reset_diagnostics(self, stage: str) -> None:
+        getattr(self, f"{stage}_diagnostics").reset()
+        self._diagnostics_cache.pop(stage, None)
+
+    def on_validation_epoch_start(self) -> None:
+        self._reset_diagnostics("val")
+
+    def on_test_epoch_start(self) -> None:
+        self._reset_diagnostics("test")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_diagnostics("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_diagnostics("test")

@@ -47,6 +47,8 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         g_steps: int = 1,
         latent_distribution: str = "uniform",
         lr_decay_start: Optional[float] = None,
+        ema_decay: Optional[float] = None,
+        compile: bool = False,
     ) -> None:
         if num_classes < 2:
             raise ValueError(f"ImprovedGAN needs at least 2 classes (num_classes={num_classes}): D is a K-way "
@@ -54,7 +56,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
         super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
-                         n_critic, g_steps, latent_distribution, lr_decay_start)
+                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile)
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
                 f"ImprovedGAN's feature-matching generator needs a discriminator with a `features(x)` method "

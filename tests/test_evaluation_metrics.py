@@ -1,0 +1,80 @@
+"""Validation metrics of classifier modules: NMI, ARI, error and CatGAN's entropy/histogram diagnostics,
+against hand computations."""
+
+import math
+
+import lightning.pytorch as pl
+import pytest
+import torch
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from catgan import CatGAN, SupervisedClassifier
+from catgan.data import DigitsDataModule
+from catgan.metrics import ClassifierDiagnostics
+
+
+def test_diagnostics_match_a_hand_computation():
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    targets = torch.tensor([0, 1, 2, 2])
+    metric = ClassifierDiagnostics(3)
+    metric.update(logits[:2], targets[:2])
+    metric.update(logits[2:], targets[2:])
+    result = metric.compute()
+    p = logits.softmax(dim=1)
+    mean_p = p.mean(dim=0)
+    assert torch.equal(result["confusion"], torch.tensor([[1, 0, 0], [0, 1, 0], [1, 1, 0]]))  # argmax ties -> 0
+    assert torch.allclose(result["class_freq"].float(), torch.tensor([0.5, 0.5, 0.0]))
+    assert abs(result["marginal_entropy"].item() - float(-(mean_p * mean_p.log()).sum())) < 1e-6
+    assert abs(result["conditional_entropy"].item() - float(-(p * p.log()).sum(dim=1).mean())) < 1e-6
+    assert abs(result["error"].item() - 0.5) < 1e-9
+    uniform = ClassifierDiagnostics(3)
+    uniform.update(torch.zeros(5, 3), torch.zeros(5, dtype=torch.long))
+    assert abs(uniform.compute()["conditional_entropy"].item() - math.log(3)) < 1e-6
+
+
+@pytest.fixture(scope="module")
+def validated():
+    pl.seed_everything(0)
+    model, dm = CatGAN(), DigitsDataModule(num_labeled=50, eval_batch_size=64)  # several batches per epoch
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    rng = torch.get_rng_state()
+    trainer.validate(model, dm)
+    return model, dm, trainer, rng
+
+
+def test_nmi_ari_and_error_match_sklearn_on_the_predictions(validated):
+    model, dm, trainer, _ = validated
+    model.eval()
+    with torch.no_grad():
+        preds = model.classify(dm.splits.val_x).argmax(dim=1).numpy()
+    y = dm.splits.val_y.numpy()
+    metrics = trainer.callback_metrics
+    assert abs(metrics["val/nmi"].item() - normalized_mutual_info_score(y, preds)) < 1e-5
+    assert abs(metrics["val/ari"].item() - adjusted_rand_score(y, preds)) < 1e-5
+    assert abs(metrics["val/error"].item() - (preds != y).mean()) < 1e-6
+    assert abs(metrics["val/acc"].item() + metrics["val/error"].item() - 1.0) < 1e-6
+
+
+def test_entropies_and_histograms_of_real_and_fixed_generated_data(validated):
+    model, dm, trainer, rng = validated
+    metrics = trainer.callback_metrics
+    with torch.no_grad():
+        p_real = model.classify(dm.splits.val_x).softmax(dim=1)
+        p_fake = model.classify(model.diagnostic_fakes()).softmax(dim=1)
+    for name, p in (("real", p_real), ("fake", p_fake)):
+        mean_p = p.mean(dim=0)
+        assert abs(metrics[f"val/marginal_entropy_{name}"].item() - float(-(mean_p * mean_p.log()).sum())) < 1e-5
+        assert abs(metrics[f"val/conditional_entropy_{name}"].item()
+                   - float(-(p * p.clamp_min(1e-30).log()).sum(1).mean())) < 1e-5
+        histogram = torch.bincount(p.argmax(dim=1), minlength=10).float() / p.shape[0]
+        logged = torch.stack([metrics[f"val/class_freq_{name}/{k}"] for k in range(10)])
+        assert torch.allclose(logged, histogram, atol=1e-6)
+    assert torch.equal(torch.get_rng_state(), rng)  # the fixed batch does not draw from the global RNG
+
+
+def test_supervised_baseline_logs_real_diagnostics_only():
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.validate(SupervisedClassifier(), DigitsDataModule(num_labeled=50))
+    keys = set(trainer.callback_metrics)
+    assert {"val/nmi", "val/ari", "val/error", "val/marginal_entropy_real"} <= keys
+    assert not any(k.endswith("_fake") or "class_freq_fake" in k for k in keys)
