@@ -1,0 +1,91 @@
+"""Plot test (or validation) error per epoch from learning-curve files into one PNG.
+
+Reads the ``*_curve.json`` files that ``scripts/reproduce.py --curve`` (catgan/curves.py) writes after
+every epoch, or reproduce.py's per-run JSON records that hold a ``curve``. Each curve is given as
+``LABEL=PATH`` (or just PATH, labelled by its file name); ``--hline LABEL=VALUE`` draws reference
+errors in percent (e.g. the paper's number).
+
+    python scripts/plot_learning_curve.py \
+        "CatGAN seed 0=results/mnist/mnist_pi_catgan_100_seed0_curve.json" \
+        "supervised seed 0=results/mnist_sup/mnist_pi_100_supervised_seed0_curve.json" \
+        --hline "paper CatGAN (1.91 %)=1.91" --out docs/images/mnist_learning_curve.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import List, Tuple
+
+
+def read_curve(path: str, metric: str) -> Tuple[List[int], List[float]]:
+    """(epochs, error in %) of ``metric`` (an accuracy, e.g. ``test/acc``) from a curve or record file."""
+    with open(path) as f:
+        data = json.load(f)
+    rows = data.get("epochs") or data.get("curve")
+    if rows is None:
+        raise ValueError(f"{path} holds no learning curve (no 'epochs' or 'curve' list): run reproduce.py with --curve.")
+    rows = [r for r in rows if metric in r]
+    if not rows:
+        raise ValueError(f"{path} has no {metric!r} values; choose --metric among test/acc, val/acc, "
+                         f"test/cluster_acc, val/cluster_acc.")
+    return [int(r["epoch"]) for r in rows], [100.0 * (1.0 - float(r[metric])) for r in rows]
+
+
+def split_label(spec: str) -> Tuple[str, str]:
+    if "=" in spec:
+        label, value = spec.rsplit("=", 1)
+        return label, value
+    return os.path.splitext(os.path.basename(spec))[0], spec
+
+
+def plot(curves: List[str], out: str, metric: str = "test/acc", hlines: List[str] = (), title: str = "",
+         log_y: bool = True) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+    for spec in curves:
+        label, path = split_label(spec)
+        epochs, errors = read_curve(path, metric)
+        ax.plot(epochs, errors, marker="o", markersize=3, linewidth=1.5, label=label)
+    for spec in hlines:
+        label, value = split_label(spec)
+        ax.axhline(float(value), linestyle="--", linewidth=1.0, color="gray")
+        ax.annotate(label, (ax.get_xlim()[0], float(value)), textcoords="offset points", xytext=(4, 3), fontsize=8,
+                    color="dimgray")
+    if log_y:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.5, 1, 2, 3, 5, 10, 20, 30, 50, 100]))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{metric.split('/')[0]} error (%)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("curves", nargs="+", help="LABEL=PATH or PATH of a curve JSON")
+    parser.add_argument("--metric", default="test/acc", help="accuracy whose complement is plotted")
+    parser.add_argument("--hline", action="append", default=[], help="LABEL=VALUE: a reference error in %%")
+    parser.add_argument("--title", default="")
+    parser.add_argument("--linear", action="store_true", help="linear error axis (default: log)")
+    parser.add_argument("--out", default="docs/images/mnist_learning_curve.png")
+    args = parser.parse_args()
+    plot(args.curves, args.out, args.metric, args.hline, args.title, not args.linear)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1024:.0f} KB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The LearningCurve callback (per-epoch val/test accuracy to JSON) and scripts/plot_learning_curve.py."""
+
+import json
+import os
+import sys
+
+import pytest
+
+from tests.conftest import CONFIGS, REPO
+
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import plot_learning_curve  # noqa: E402
+
+
+def test_curve_has_a_row_per_epoch_val_only_when_validated_and_test_of_the_final_weights(run_cli, tmp_path):
+    path = tmp_path / "curve.json"
+    cli = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--trainer.max_epochs", "3",
+                  "--trainer.limit_train_batches", "2", "--trainer.check_val_every_n_epoch", "2",
+                  "--trainer.callbacks+=catgan.curves.LearningCurve", "--trainer.callbacks.path", str(path))
+    rows = json.loads(path.read_text())["epochs"]
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    steps = [r["step"] for r in rows]  # optimizer steps (D and G steps both count)
+    assert steps == [steps[0], 2 * steps[0], 3 * steps[0]] and steps[2] == cli.trainer.global_step
+    assert "val/acc" not in rows[0] and "val/acc" in rows[1] and "val/acc" not in rows[2]  # no stale values
+    # the last row's test accuracy is that of the final weights, as the CLI's test after fit measures it
+    assert rows[2]["test/acc"] == pytest.approx(float(cli.trainer.callback_metrics["test/acc"]), abs=1e-6)
+    assert all("train/d/loss" in r and "train/g/loss" in r for r in rows)  # epoch means of the logged terms
+    assert rows[0]["seconds"] <= rows[1]["seconds"] <= rows[2]["seconds"]
+
+
+def test_read_curve_gives_percent_error_of_the_rows_that_have_the_metric(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"epochs": [{"epoch": 1, "test/acc": 0.9}, {"epoch": 2, "val/acc": 0.5},
+                                           {"epoch": 3, "test/acc": 0.975}]}))
+    epochs, errors = plot_learning_curve.read_curve(str(path), "test/acc")
+    assert epochs == [1, 3] and errors == pytest.approx([10.0, 2.5])
+    with pytest.raises(ValueError, match="test/cluster_acc"):
+        plot_learning_curve.read_curve(str(path), "test/cluster_acc")
+    path.write_text(json.dumps({"seed": 0}))
+    with pytest.raises(ValueError, match="--curve"):
+        plot_learning_curve.read_curve(str(path), "test/acc")
+
+
+def test_plot_writes_a_png(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"curve": [{"epoch": e, "test/acc": 0.8 + 0.05 * e} for e in (1, 2, 3)]}))
+    out = tmp_path / "img" / "curve.png"
+    plot_learning_curve.plot([f"run={path}"], str(out), hlines=["paper=1.91"])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
