@@ -314,7 +314,9 @@ class AdversarialModule(pl.LightningModule):
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
         opt_d.step()
-        self._log_parts("train/d", d_parts, batch_size)
+        log_now = self._should_log_step()
+        if log_now:
+            self._log_parts("train/d", d_parts, batch_size)
 
         if (batch_idx + 1) % self.n_critic != 0:
             return
@@ -328,10 +330,21 @@ class AdversarialModule(pl.LightningModule):
             opt_g.step()
             if self.generator_ema is not None:
                 self.generator_ema.update_parameters(self.generator)
-        self._log_parts("train/g", g_parts, batch_size)
-        # both parts are minimized: L_D (last D step) + L_G (last G step)
-        self.log("train/loss_total", d_parts["loss"] + g_parts["loss"], on_step=True, on_epoch=False,
-                 batch_size=batch_size)
+        if log_now:
+            self._log_parts("train/g", g_parts, batch_size)
+            # both parts are minimized: L_D (last D step) + L_G (last G step)
+            self.log("train/loss_total", d_parts["loss"] + g_parts["loss"], on_step=True, on_epoch=False,
+                     batch_size=batch_size)
+
+    def _should_log_step(self) -> bool:
+        """Whether this batch logs its loss terms: only on the steps the loggers write (every
+        ``trainer.log_every_n_steps``), on each epoch's last batch (so ``callback_metrics`` ends with the
+        final values) and under ``fast_dev_run``. Each ``self.log`` costs Lightning ~0.3 ms of bookkeeping:
+        logging the ~9 terms every batch made a PI-MNIST step on CPU ~4% slower than a plain loop."""
+        trainer = self._trainer
+        if trainer is None or trainer.fast_dev_run or trainer.is_last_batch:
+            return True
+        return bool(getattr(getattr(trainer, "_logger_connector", None), "should_update_logs", True))
 
     def _log_parts(self, prefix: str, parts: Dict[str, Tensor], batch_size: int) -> None:
         self.log_dict({f"{prefix}/{name}": value for name, value in parts.items()},
