@@ -8,8 +8,8 @@ Per stage (``val``, ``test``) it logs
   information and adjusted Rand index of predictions against labels);
 - CatGAN's diagnostics at epoch end: ``marginal_entropy_real`` H[E_x p(y|x)] and
   ``conditional_entropy_real`` E_x H[p(y|x)] over the whole split, ``class_freq_real/<k>`` (fraction of
-  the split D assigns to class k) and, for modules with a generator, the same three on a fixed
-  generated batch (``*_fake``; the EMA generator when enabled).
+  the split D assigns to class k; validation only) and, for modules with a generator, the same three on
+  a fixed generated batch (``*_fake``; the EMA generator when enabled).
 
 ``classifier_diagnostics(stage)`` returns them (with the confusion matrix) for callbacks;
 ``predict_step`` returns classes.
@@ -118,7 +118,7 @@ class ClassifierEvaluationMixin:
         for key, value in diagnostics.items():
             if "entropy" in key:
                 values[f"{stage}/{key}"] = value
-            elif key.startswith("class_freq"):
+            elif key.startswith("class_freq") and stage == "val":  # K numbers each: the test table stays short
                 values.update({f"{stage}/{key}/{k}": v for k, v in enumerate(value)})
         self.log_dict({k: v.float() for k, v in values.items()}, on_step=False, on_epoch=True)
         metric.reset()  # the cached result stays readable (by callbacks) until the next epoch starts
