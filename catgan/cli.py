@@ -51,6 +51,8 @@ class CatGANCLI(LightningCLI):
 
     def after_fit(self) -> None:
         self.fit_seconds = time.perf_counter() - self._fit_started
+        # the metrics at the end of fit (val/...), before a test run replaces callback_metrics
+        self.fit_metrics = {k: float(v) for k, v in self.trainer.callback_metrics.items() if v.numel() == 1}
         if self.trainer.is_global_zero:
             print(f"catgan: fit finished in {self.fit_seconds:.1f} s ({self.trainer.global_step} optimizer steps)")
         if self.config_init[self.subcommand].get("test_after_fit", True) and is_overridden("test_step", self.model):

@@ -43,7 +43,8 @@ def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str,
         started = time.perf_counter()
         cli = main(args=args + extra)
         total = time.perf_counter() - started
-    metrics = {k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))}
+    metrics = {k: v for k, v in getattr(cli, "fit_metrics", {}).items() if k.startswith("val/")}
+    metrics.update({k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))})
     record = {
         "config": config, "seed": seed, "overrides": extra, "metric": metric,
         "epochs": cli.trainer.current_epoch, "optimizer_steps": cli.trainer.global_step,
@@ -80,12 +81,14 @@ def main() -> None:
                for seed in args.seeds]
     errors = [100 * r["error"] for r in records]
     print(f"\n{args.config} {' '.join(extra)}")
-    print(f"{'seed':>4}  {'error %':>8}  {'fit s':>6}  {'total s':>7}")
-    for r, e in zip(records, errors):
-        print(f"{r['seed']:>4}  {e:8.2f}  {r['fit_seconds']:6.1f}  {r['total_seconds']:7.1f}")
+    val_metric = args.metric.replace("test/", "val/", 1)
+    val_errors = [100 * (1 - r["metrics"].get(val_metric, float("nan"))) for r in records]
+    print(f"{'seed':>4}  {'error %':>8}  {'val error %':>11}  {'fit s':>6}  {'total s':>7}")
+    for r, e, v in zip(records, errors, val_errors):
+        print(f"{r['seed']:>4}  {e:8.2f}  {v:11.2f}  {r['fit_seconds']:6.1f}  {r['total_seconds']:7.1f}")
     spread = statistics.stdev(errors) if len(errors) > 1 else 0.0
     print(f"mean {args.metric} error: {statistics.mean(errors):.2f} ± {spread:.2f} % over {len(errors)} seeds "
-          f"(fit {statistics.mean(r['fit_seconds'] for r in records):.1f} s each)")
+          f"(val {statistics.mean(val_errors):.2f} %; fit {statistics.mean(r['fit_seconds'] for r in records):.1f} s each)")
 
 
 if __name__ == "__main__":
