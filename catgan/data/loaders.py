@@ -3,8 +3,10 @@
 ``TensorBatchLoader`` is a plain iterable (not a ``DataLoader``), so Lightning leaves it alone under
 DDP (no sampler injection) and saves/restores its ``state_dict`` in checkpoints:
 
-- the order of epoch ``e`` is a permutation drawn from ``seed`` and ``e`` only (never the global RNG),
-  so a run resumed from a checkpoint sees exactly the batches an uninterrupted run would;
+- the order of a pass is a permutation drawn from ``seed``, the trainer's epoch (Lightning calls
+  ``loader.sampler.set_epoch(epoch)`` each epoch) and the pass within that epoch (a small labeled set
+  is cycled several times per epoch) only, never from the global RNG, so a run resumed from a
+  checkpoint, mid-epoch or at an epoch's end, sees exactly the batches an uninterrupted run would;
 - under ``torch.distributed`` each rank takes a disjoint, equally long share of every epoch's order;
 - ``state_dict()`` records the epoch and the batches already served; ``load_state_dict`` resumes there.
 
@@ -47,9 +49,21 @@ class TensorBatchLoader:
         self.tensors = tensors
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.seed, self.shard = int(seed), shard
-        self.epoch = 0  # the epoch the next (or current) iteration serves
-        self._served = 0  # batches of that epoch already handed out
+        self.epoch = 0  # the trainer's epoch (set_epoch), or 0 outside a Trainer
+        self.cycle = 0  # completed passes over the data within this epoch
+        self._served = 0  # batches of the current pass already handed out
         self._resume_from = 0
+
+    batch_sampler = None  # read by Lightning next to ``sampler``
+
+    @property
+    def sampler(self) -> "TensorBatchLoader":
+        """Lightning calls ``dataloader.sampler.set_epoch(epoch)`` at every epoch start."""
+        return self
+
+    def set_epoch(self, epoch: int) -> None:
+        if int(epoch) != self.epoch:  # a new epoch (a resumed one keeps its loaded position)
+            self.epoch, self.cycle, self._served, self._resume_from = int(epoch), 0, 0, 0
 
     @property
     def num_examples(self) -> int:
@@ -67,10 +81,10 @@ class TensorBatchLoader:
         n, batch_size = self._share(), self._batch_size()
         return n // batch_size if self.drop_last else -(-n // batch_size)
 
-    def _order(self, epoch: int) -> Tensor:
+    def _order(self) -> Tensor:
         n = self.num_examples
         if self.shuffle:
-            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            generator = torch.Generator().manual_seed(((self.seed * 1_000_003 + self.epoch) * 1_000_003 + self.cycle) % 2**63)
             order = torch.randperm(n, generator=generator)
         else:
             order = torch.arange(n)
@@ -81,7 +95,7 @@ class TensorBatchLoader:
         return order
 
     def __iter__(self) -> Iterator[Batch]:
-        order = self._order(self.epoch)
+        order = self._order()
         start, self._resume_from = self._resume_from, 0
         self._served = start
         batch_size = self._batch_size()
@@ -92,12 +106,13 @@ class TensorBatchLoader:
                 items = tuple(t[index] for t in self.tensors)
                 yield items[0] if len(items) == 1 else items
         finally:
-            if self._served >= len(self):  # finished: the next iteration is the next epoch
-                self.epoch += 1
+            if self._served >= len(self):  # finished: the next pass draws a new order
+                self.cycle += 1
                 self._served = 0
 
     def state_dict(self) -> Dict[str, Any]:
-        return {"epoch": self.epoch, "served": self._served, "seed": self.seed}
+        return {"epoch": self.epoch, "cycle": self.cycle, "served": self._served, "seed": self.seed}
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
-        self.epoch, self._resume_from, self.seed = int(state["epoch"]), int(state["served"]), int(state["seed"])
+        self.epoch, self.cycle, self.seed = int(state["epoch"]), int(state.get("cycle", 0)), int(state["seed"])
+        self._resume_from = int(state["served"])
