@@ -147,3 +147,63 @@ def test_gradient_penalty_of_a_linear_critic():
     assert parts["grad_norm"].item() == pytest.approx(5.0, rel=1e-5)
     penalty.backward()
     assert critic.weight.grad is not None and critic.weight.grad.abs().sum() > 0
+
+
+# ----------------------------------------------------------------------------- property tests
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+logit_values = st.floats(-1e4, 1e4, allow_nan=False, width=32)
+
+
+def logits_batches(max_batch=8, max_classes=10):
+    shapes = st.tuples(st.integers(1, max_batch), st.integers(2, max_classes))
+    return shapes.flatmap(lambda s: arrays(np.float32, s, elements=logit_values))
+
+
+@settings(max_examples=60, deadline=None)
+@given(real=logits_batches(), data=st.data())
+def test_catgan_losses_and_gradients_are_finite_for_any_logits(real, data):
+    k = real.shape[1]
+    fake = data.draw(arrays(np.float32, (data.draw(st.integers(1, 8)), k), elements=logit_values))
+    real_t = torch.tensor(real, requires_grad=True)
+    fake_t = torch.tensor(fake, requires_grad=True)
+    labels = torch.zeros(real.shape[0], dtype=torch.long)
+    d_loss, parts = losses.catgan_discriminator_loss(real_t, fake_t, real_t, labels)
+    g_loss, _ = losses.catgan_generator_loss(fake_t)
+    grads = torch.autograd.grad(d_loss + g_loss, (real_t, fake_t))
+    assert torch.isfinite(d_loss) and torch.isfinite(g_loss)
+    assert all(torch.isfinite(g).all() for g in grads)
+    assert 0 <= parts["marginal_entropy_real"] <= math.log(k) + 1e-4  # an entropy, never log(0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scores=arrays(np.float32, st.integers(1, 8), elements=logit_values),
+       kind=st.sampled_from(losses.GAN_LOSS_KINDS))
+def test_gan_losses_are_finite_for_any_scores(scores, kind):
+    s = torch.tensor(scores, requires_grad=True)
+    d_loss, _ = losses.gan_discriminator_loss(s, s, kind)
+    g_loss, _ = losses.gan_generator_loss(s, kind)
+    (grad,) = torch.autograd.grad(d_loss + g_loss, s)
+    assert torch.isfinite(d_loss) and torch.isfinite(g_loss) and torch.isfinite(grad).all()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3])
+def test_losses_under_bf16_autocast(scale):
+    """Logits from a bf16 matmul: the losses are computed in float32 and stay finite and close."""
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(16, 10)
+    x = torch.randn(32, 16) * scale
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = layer(x)
+        assert logits.dtype == torch.bfloat16
+        d_loss, _ = losses.catgan_discriminator_loss(logits[:16], logits[16:], logits[:4], torch.arange(4))
+        g_loss, _ = losses.catgan_generator_loss(logits[16:])
+    assert d_loss.dtype == torch.float32 and torch.isfinite(d_loss) and torch.isfinite(g_loss)
+    d_loss.backward()
+    assert torch.isfinite(layer.weight.grad).all()
+    reference, _ = losses.catgan_discriminator_loss(logits[:16].float(), logits[16:].float(),
+                                                    logits[:4].float(), torch.arange(4))
+    assert d_loss.item() == pytest.approx(reference.item(), abs=1e-5)
