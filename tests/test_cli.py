@@ -4,6 +4,7 @@ import glob
 import os
 
 import pytest
+import torch
 import yaml
 
 from tests.conftest import CONFIGS
@@ -80,7 +81,9 @@ def test_checkpoint_reloads_with_custom_networks(run_cli, tmp_path):
 
     run_cli("fit", "--config", os.path.join(CONFIGS, "toy_catgan.yaml"), "--trainer.max_epochs", "1",
             "--trainer.limit_train_batches", "2")
-    model = CatGAN.load_from_checkpoint(str(tmp_path / "checkpoints" / "last.ckpt"))
+    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)  # no pickled objects
+    assert checkpoint["catgan_model_class"] == "catgan.modules.catgan.CatGAN"
+    model = CatGAN.load_from_checkpoint(str(tmp_path / "checkpoints" / "last.ckpt"), weights_only=True)
     assert model.discriminator.body[2].out_features == 64  # the config's hidden width, not the default
     assert model.sample(5).shape == (5, 2)
 
