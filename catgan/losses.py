@@ -56,6 +56,20 @@ def _detached(parts: Parts) -> Parts:
     return {name: value.detach() for name, value in parts.items()}
 
 
+def _with_supervised_term(caller: str, loss: Tensor, parts: Parts, logits_labeled: Optional[Tensor],
+                          labels: Optional[Tensor], supervised_weight: float) -> LossAndParts:
+    """Adds ``supervised_weight * CE(logits_labeled, labels)`` (minimized) when labels are given, records
+    it and the total in ``parts``, and returns ``(loss, detached parts)``."""
+    if labels is not None and supervised_weight != 0:
+        if logits_labeled is None:
+            raise ValueError(f"{caller}: `labels` given without `logits_labeled`.")
+        cross_entropy = F.cross_entropy(logits_labeled.float(), labels)
+        loss = loss + supervised_weight * cross_entropy
+        parts["cross_entropy_labeled"] = cross_entropy
+    parts["loss"] = loss
+    return loss, _detached(parts)
+
+
 # ----------------------------------------------------------------------------- CatGAN
 
 
@@ -83,14 +97,7 @@ def catgan_discriminator_loss(
         "conditional_entropy_real": h_conditional_real,
         "conditional_entropy_fake": h_conditional_fake,
     }
-    if labels is not None and supervised_weight != 0:
-        if logits_labeled is None:
-            raise ValueError("catgan_discriminator_loss: `labels` given without `logits_labeled`.")
-        cross_entropy = F.cross_entropy(logits_labeled.float(), labels)
-        loss = loss + supervised_weight * cross_entropy
-        parts["cross_entropy_labeled"] = cross_entropy
-    parts["loss"] = loss
-    return loss, _detached(parts)
+    return _with_supervised_term("catgan_discriminator_loss", loss, parts, logits_labeled, labels, supervised_weight)
 
 
 def catgan_generator_loss(logits_fake: Tensor, marginal_logits_fake: Optional[Tensor] = None) -> LossAndParts:
@@ -226,14 +233,7 @@ def improved_gan_discriminator_loss(
         "prob_real_on_real": torch.sigmoid(lse_real).mean(),
         "prob_real_on_fake": torch.sigmoid(lse_fake).mean(),
     }
-    if labels is not None and supervised_weight != 0:
-        if logits_labeled is None:
-            raise ValueError("improved_gan_discriminator_loss: `labels` given without `logits_labeled`.")
-        cross_entropy = F.cross_entropy(logits_labeled.float(), labels)
-        loss = loss + supervised_weight * cross_entropy
-        parts["cross_entropy_labeled"] = cross_entropy
-    parts["loss"] = loss
-    return loss, _detached(parts)
+    return _with_supervised_term("improved_gan_discriminator_loss", loss, parts, logits_labeled, labels, supervised_weight)
 
 
 def feature_matching_loss(features_real: Tensor, features_fake: Tensor) -> LossAndParts:
