@@ -3,20 +3,26 @@
 Reads the ``*_curve.json`` files that ``scripts/reproduce.py --curve`` (catgan/curves.py) writes after
 every epoch, or reproduce.py's per-run JSON records that hold a ``curve``. Each curve is given as
 ``LABEL=PATH`` (or just PATH, labelled by its file name); ``--hline LABEL=VALUE`` draws reference
-errors in percent (e.g. the paper's number).
+errors in percent (e.g. the paper's number). ``--project TARGET`` prints, per curve, the epoch at which
+two least-squares fits of its error reach TARGET % (see ``projected_epoch``): extrapolations, not
+measurements.
 
     python scripts/plot_learning_curve.py \
         "CatGAN seed 0=results/mnist/mnist_pi_catgan_100_seed0_curve.json" \
         "supervised seed 0=results/mnist_sup/mnist_pi_100_supervised_seed0_curve.json" \
-        --hline "paper CatGAN (1.91 %)=1.91" --out docs/images/mnist_learning_curve.png
+        --hline "paper CatGAN (1.91 %)=1.91" --out docs/images/mnist_learning_curve.png \
+        --project 1.91 --project-from 10
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
+
+PROJECTION_MODELS = ("log-linear", "power-law")
 
 
 def read_curve(path: str, metric: str) -> Tuple[List[int], List[float]]:
@@ -31,6 +37,34 @@ def read_curve(path: str, metric: str) -> Tuple[List[int], List[float]]:
         raise ValueError(f"{path} has no {metric!r} values; choose --metric among test/acc, val/acc, "
                          f"test/cluster_acc, val/cluster_acc.")
     return [int(r["epoch"]) for r in rows], [100.0 * (1.0 - float(r[metric])) for r in rows]
+
+
+def projected_epoch(epochs: Sequence[int], errors: Sequence[float], target: float, model: str = "log-linear",
+                    from_epoch: int = 1) -> float:
+    """The epoch at which a least-squares fit of the error curve (epochs >= ``from_epoch``) reaches ``target``
+    (same unit as ``errors``); ``inf`` when the fitted curve does not fall.
+
+    ``log-linear``: log(error) = a + b * epoch (the error falls by a constant factor per epoch);
+    ``power-law``: log(error) = a + b * log(epoch) (a constant factor per doubling of the epochs).
+    """
+    import numpy as np
+
+    if model not in PROJECTION_MODELS:
+        raise ValueError(f"unknown projection model {model!r}; choose one of {PROJECTION_MODELS}.")
+    epoch = np.asarray(epochs, dtype=float)
+    keep = epoch >= from_epoch
+    if keep.sum() < 2:
+        raise ValueError(f"need at least 2 epochs >= {from_epoch} to fit a curve; lower --project-from.")
+    x = epoch[keep] if model == "log-linear" else np.log(epoch[keep])
+    slope, intercept = np.polyfit(x, np.log(np.asarray(errors, dtype=float)[keep]), 1)
+    if slope >= 0:
+        return math.inf
+    x_target = (math.log(target) - intercept) / slope
+    return float(x_target) if model == "log-linear" else math.exp(x_target)
+
+
+def _epochs_text(epoch: float) -> str:
+    return f"~{epoch:.0f}" if epoch < 1e6 else "> 1e6 (the fit barely falls)"
 
 
 def split_label(spec: str) -> Tuple[str, str]:
@@ -82,9 +116,21 @@ def main() -> None:
     parser.add_argument("--title", default="")
     parser.add_argument("--linear", action="store_true", help="linear error axis (default: log)")
     parser.add_argument("--out", default="docs/images/mnist_learning_curve.png")
+    parser.add_argument("--project", type=float, metavar="TARGET",
+                        help="print the epoch at which each curve's fits reach TARGET %% error")
+    parser.add_argument("--project-from", type=int, default=1, metavar="EPOCH", help="fit epochs >= EPOCH only")
     args = parser.parse_args()
     plot(args.curves, args.out, args.metric, args.hline, args.title, not args.linear)
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1024:.0f} KB)")
+    if args.project is not None:
+        print(f"projected epoch to reach {args.project:g} % {args.metric.split('/')[0]} error "
+              f"(fits of epochs >= {args.project_from}; extrapolations):")
+        for spec in args.curves:
+            label, path = split_label(spec)
+            epochs, errors = read_curve(path, args.metric)
+            where = {m: projected_epoch(epochs, errors, args.project, m, args.project_from) for m in PROJECTION_MODELS}
+            print(f"  {label}: {errors[-1]:.2f} % at epoch {epochs[-1]}; "
+                  + ", ".join(f"{m} {_epochs_text(w)}" for m, w in where.items()))
 
 
 if __name__ == "__main__":

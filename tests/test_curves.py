@@ -1,6 +1,7 @@
 """The LearningCurve callback (per-epoch val/test accuracy to JSON) and scripts/plot_learning_curve.py."""
 
 import json
+import math
 import os
 import sys
 
@@ -47,3 +48,19 @@ def test_plot_writes_a_png(tmp_path):
     out = tmp_path / "img" / "curve.png"
     plot_learning_curve.plot([f"run={path}"], str(out), hlines=["paper=1.91"])
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_projected_epoch_recovers_the_epoch_of_an_exact_curve():
+    epochs = list(range(1, 31))
+    log_linear = [20.0 * math.exp(-0.05 * e) for e in epochs]  # 5 % at epoch ln(4) / 0.05
+    assert plot_learning_curve.projected_epoch(epochs, log_linear, 5.0, "log-linear") == pytest.approx(math.log(4) / 0.05)
+    power_law = [30.0 * e ** -0.5 for e in epochs]  # 3 % at epoch 100
+    assert plot_learning_curve.projected_epoch(epochs, power_law, 3.0, "power-law") == pytest.approx(100.0)
+    # only the epochs from `from_epoch` on are fitted: a bad start does not move the projection
+    noisy_start = [99.0] * 5 + power_law[5:]
+    assert plot_learning_curve.projected_epoch(epochs, noisy_start, 3.0, "power-law", from_epoch=6) == pytest.approx(100.0)
+    assert plot_learning_curve.projected_epoch(epochs, [5.0 + 0.1 * e for e in epochs], 1.0) == math.inf  # rising
+    with pytest.raises(ValueError, match="project-from"):
+        plot_learning_curve.projected_epoch(epochs, power_law, 3.0, from_epoch=30)
+    with pytest.raises(ValueError, match="power-law"):
+        plot_learning_curve.projected_epoch(epochs, power_law, 3.0, model="cubic")
