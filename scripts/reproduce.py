@@ -8,11 +8,13 @@ split seed set in both ``seed_everything`` and ``data.init_args.seed``; one JSON
     python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 0 1 2 -- --data.init_args.num_labeled 100
     python scripts/reproduce.py --config configs/digits_catgan_unsupervised.yaml --metric test/cluster_acc
     python scripts/reproduce.py --config configs/mnist_pi_catgan_100.yaml --seeds 0 --curve --out results/mnist
+    python scripts/reproduce.py --config configs/mnist_pi_catgan_100.yaml --out results/mnist --summarize
 
 Extra arguments after ``--`` are passed to the CLI unchanged. With ``--curve`` each run also writes
 ``<out>/<config>_seed<seed>_curve.json`` after every epoch (val and test accuracy per epoch, see
 catgan/curves.py), so a long run that is stopped still leaves its learning curve; the run's JSON
-record gets the curve too.
+record gets the curve too. Seeds may run as separate processes (one ``--seeds S`` each, in parallel on
+a machine with several cores); ``--summarize`` then prints the table from the records in ``--out``.
 """
 
 from __future__ import annotations
@@ -62,8 +64,46 @@ def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str,
     return record
 
 
-def main() -> None:
-    argv = sys.argv[1:]
+def load_records(out_dir: str, config: str | None = None) -> list[dict]:
+    """The run records in ``out_dir`` (of ``config`` only, when given), the newest one per config and seed,
+    ordered by seed. Lets seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
+    newest: dict[tuple[str, int], tuple[str, dict]] = {}
+    for name in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
+        if not name.endswith(".json") or name.endswith("_curve.json"):
+            continue
+        with open(os.path.join(out_dir, name)) as f:
+            record = json.load(f)
+        if "seed" not in record or "metrics" not in record:
+            continue
+        if config is not None and os.path.normpath(record["config"]) != os.path.normpath(config):
+            continue
+        key = (record["config"], int(record["seed"]))
+        if key not in newest or record.get("date", "") >= newest[key][1].get("date", ""):
+            newest[key] = (name, record)
+    return [record for _, record in sorted(newest.values(), key=lambda item: (item[1]["config"], item[1]["seed"]))]
+
+
+def summary_lines(records: list[dict], metric: str) -> list[str]:
+    """The per-seed table and the mean ± std line that ``main`` prints."""
+    missing = [r["seed"] for r in records if metric not in r["metrics"]]
+    if missing:
+        raise ValueError(f"the runs of seeds {missing} recorded no {metric!r}; choose --metric among "
+                         f"{sorted(records[0]['metrics'])}.")
+    errors = [100 * (1 - r["metrics"][metric]) for r in records]
+    val_metric = metric.replace("test/", "val/", 1)
+    val_errors = [100 * (1 - r["metrics"].get(val_metric, float("nan"))) for r in records]
+    lines = [f"{'seed':>4}  {'error %':>8}  {'val error %':>11}  {'epochs':>6}  {'fit s':>7}  {'total s':>7}"]
+    for r, e, v in zip(records, errors, val_errors):
+        lines.append(f"{r['seed']:>4}  {e:8.2f}  {v:11.2f}  {r['epochs']:>6}  {r['fit_seconds']:7.1f}  "
+                     f"{r['total_seconds']:7.1f}")
+    spread = statistics.stdev(errors) if len(errors) > 1 else 0.0
+    lines.append(f"mean {metric} error: {statistics.mean(errors):.2f} ± {spread:.2f} % over {len(errors)} seeds "
+                 f"(val {statistics.mean(val_errors):.2f} %; fit {statistics.mean(r['fit_seconds'] for r in records):.1f} s each)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    argv = sys.argv[1:] if argv is None else list(argv)
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,22 +113,23 @@ def main() -> None:
     parser.add_argument("--out", default="results/reproduce")
     parser.add_argument("--logger", choices=["none", "default"], default="none")
     parser.add_argument("--curve", action="store_true", help="write val/test accuracy per epoch (see above)")
+    parser.add_argument("--summarize", action="store_true",
+                        help="train nothing: print the table of the records already in --out for --config "
+                             "(the newest per seed, e.g. of seeds run as separate processes)")
     args = parser.parse_args(argv)
-    if not os.path.exists(args.config):
-        parser.error(f"config {args.config} not found")
-
-    records = [run_one(args.config, seed, extra, args.metric, args.out, args.logger, args.curve)
-               for seed in args.seeds]
-    errors = [100 * r["error"] for r in records]
-    print(f"\n{args.config} {' '.join(extra)}")
-    val_metric = args.metric.replace("test/", "val/", 1)
-    val_errors = [100 * (1 - r["metrics"].get(val_metric, float("nan"))) for r in records]
-    print(f"{'seed':>4}  {'error %':>8}  {'val error %':>11}  {'fit s':>6}  {'total s':>7}")
-    for r, e, v in zip(records, errors, val_errors):
-        print(f"{r['seed']:>4}  {e:8.2f}  {v:11.2f}  {r['fit_seconds']:6.1f}  {r['total_seconds']:7.1f}")
-    spread = statistics.stdev(errors) if len(errors) > 1 else 0.0
-    print(f"mean {args.metric} error: {statistics.mean(errors):.2f} ± {spread:.2f} % over {len(errors)} seeds "
-          f"(val {statistics.mean(val_errors):.2f} %; fit {statistics.mean(r['fit_seconds'] for r in records):.1f} s each)")
+    if args.summarize:
+        records = load_records(args.out, args.config)
+        if not records:
+            parser.error(f"no run records of {args.config} in {args.out}: run this script without --summarize first")
+    else:
+        if not os.path.exists(args.config):
+            parser.error(f"config {args.config} not found")
+        records = [run_one(args.config, seed, extra, args.metric, args.out, args.logger, args.curve)
+                   for seed in args.seeds]
+    overrides = " ".join(records[0]["overrides"]) if args.summarize else " ".join(extra)
+    print(f"\n{args.config} {overrides}")
+    print("\n".join(summary_lines(records, args.metric)))
+    return records
 
 
 if __name__ == "__main__":

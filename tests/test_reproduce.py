@@ -1,0 +1,57 @@
+"""scripts/reproduce.py: a config over label-split seeds through the in-process CLI, one JSON record per
+run, the mean ± std table, and ``--summarize`` of seeds that ran as separate processes."""
+
+import importlib.util
+import json
+import os
+import statistics
+
+import pytest
+
+from tests.conftest import CONFIGS, REPO
+
+CONFIG = os.path.join(CONFIGS, "digits_catgan.yaml")
+QUICK = ["--", "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2", "--torch_threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def reproduce():
+    spec = importlib.util.spec_from_file_location("reproduce_script", os.path.join(REPO, "scripts", "reproduce.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_seeds_run_apart_are_summarized_like_one_run_over_all_seeds(reproduce, tmp_path, capsys):
+    out = str(tmp_path / "results")
+    together = reproduce.main(["--config", CONFIG, "--seeds", "3", "4", "--out", out, "--curve"] + QUICK)
+    printed = capsys.readouterr().out
+    assert [r["seed"] for r in together] == [3, 4]
+    assert all(r["optimizer_steps"] == 4 and r["epochs"] == 1 for r in together)  # overrides reached the CLI
+    records = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")
+               if not p.name.endswith("_curve.json")]
+    assert sorted(r["seed"] for r in records) == [3, 4]
+    assert all(len(r["curve"]) == 1 and "test/acc" in r["curve"][0] for r in records)
+    errors = [100 * (1 - r["metrics"]["test/acc"]) for r in together]
+    mean, std = statistics.mean(errors), statistics.stdev(errors)
+    assert f"error: {mean:.2f} ± {std:.2f} % over 2 seeds" in printed
+
+    # seed 4 again as its own process would: --summarize keeps the newest record per seed
+    rerun = reproduce.run_one(CONFIG, 4, QUICK[1:] + ["--trainer.limit_train_batches", "3"], "test/acc", out, "none")
+    rerun["date"] = "9999"  # newer than anything written above
+    with open(os.path.join(out, "zz_rerun.json"), "w") as f:
+        json.dump(rerun, f)
+    capsys.readouterr()
+    summarized = reproduce.main(["--config", CONFIG, "--out", out, "--summarize"])
+    assert [r["seed"] for r in summarized] == [3, 4] and summarized[1]["optimizer_steps"] == 6
+    assert "over 2 seeds" in capsys.readouterr().out
+
+
+def test_summarize_rejects_an_empty_folder_and_an_unrecorded_metric(reproduce, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        reproduce.main(["--config", CONFIG, "--out", str(tmp_path), "--summarize"])
+    assert "run this script without --summarize" in capsys.readouterr().err
+    record = {"config": CONFIG, "seed": 0, "metrics": {"test/acc": 0.9}, "epochs": 1, "fit_seconds": 1.0,
+              "total_seconds": 2.0, "overrides": []}
+    with pytest.raises(ValueError, match="test/acc"):
+        reproduce.summary_lines([record], "test/cluster_acc")
