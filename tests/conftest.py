@@ -1,5 +1,7 @@
-"""Shared test setup: no network, no W&B uploads, one thread (the models are tiny), an in-process CLI."""
+"""Shared test setup: no network, no W&B uploads, one thread (the models are tiny), an in-process CLI,
+and ``load_script`` for the scripts/ files (they are not a package)."""
 
+import importlib.util
 import os
 import sys
 
@@ -13,6 +15,14 @@ torch.set_num_threads(1)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(REPO, "configs")
+
+
+def load_script(name: str):
+    """Import ``scripts/<name>.py`` as a module (as ``<name>_script``)."""
+    spec = importlib.util.spec_from_file_location(f"{name}_script", os.path.join(REPO, "scripts", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -1,22 +1,17 @@
 """scripts/benchmark.py compares like with like: its plain loop makes exactly the CatGAN module's updates."""
 
 import copy
-import importlib.util
-import os
 
 import lightning.pytorch as pl
 import torch
 
 from catgan import CatGAN
 from catgan.nets import MLPDiscriminator, MLPGenerator
-from tests.conftest import REPO
+from tests.conftest import load_script
 
 
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location("benchmark", os.path.join(REPO, "scripts", "benchmark.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmark")
 
 
 class TwoBatches:

@@ -4,7 +4,6 @@ import glob
 
 import lightning.pytorch as pl
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 

@@ -1,21 +1,16 @@
 """scripts/compare.py: every method runs on the same labels and seed through the CLI, one JSON per run,
 the summary table's statistics, and bad arguments rejected before training."""
 
-import importlib.util
 import json
-import os
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def compare():
-    spec = importlib.util.spec_from_file_location("compare_script", os.path.join(REPO, "scripts", "compare.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("compare")
 
 
 def test_compare_runs_every_method_and_writes_one_json_per_run(compare, tmp_path, capsys):

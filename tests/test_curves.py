@@ -3,14 +3,12 @@
 import json
 import math
 import os
-import sys
 
 import pytest
 
-from tests.conftest import CONFIGS, REPO
+from tests.conftest import CONFIGS, load_script
 
-sys.path.insert(0, os.path.join(REPO, "scripts"))
-import plot_learning_curve  # noqa: E402
+plot_learning_curve = load_script("plot_learning_curve")
 
 
 def test_curve_has_a_row_per_epoch_val_only_when_validated_and_test_of_the_final_weights(run_cli, tmp_path):

@@ -1,14 +1,13 @@
 """scripts/reproduce.py: a config over label-split seeds through the in-process CLI, one JSON record per
 run, the mean ± std table, and ``--summarize`` of seeds that ran as separate processes."""
 
-import importlib.util
 import json
 import os
 import statistics
 
 import pytest
 
-from tests.conftest import CONFIGS, REPO
+from tests.conftest import CONFIGS, load_script
 
 CONFIG = os.path.join(CONFIGS, "digits_catgan.yaml")
 QUICK = ["--", "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2", "--torch_threads", "1"]
@@ -16,10 +15,7 @@ QUICK = ["--", "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2"
 
 @pytest.fixture(scope="module")
 def reproduce():
-    spec = importlib.util.spec_from_file_location("reproduce_script", os.path.join(REPO, "scripts", "reproduce.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("reproduce")
 
 
 def test_seeds_run_apart_are_summarized_like_one_run_over_all_seeds(reproduce, tmp_path, capsys):

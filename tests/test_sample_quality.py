@@ -1,7 +1,5 @@
 """Fréchet distance and KID against hand computations, the feature classifier script, the FD/KID callback."""
 
-import importlib.util
-import os
 
 import lightning.pytorch as pl
 import numpy as np
@@ -14,15 +12,11 @@ from catgan.callbacks import SampleQualityCallback
 from catgan.data import DigitsDataModule
 from catgan.metrics import (ClassifierFeatures, frechet_distance, kernel_distance, load_feature_classifier,
                             sample_quality)
-from tests.conftest import REPO
+from tests.conftest import load_script
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_feature_classifier",
-                                                  os.path.join(REPO, "scripts", "train_feature_classifier.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def feature_classifier_script():
+    return load_script("train_feature_classifier")
 
 
 def features(seed):
@@ -61,7 +55,7 @@ def test_distances_need_two_examples_of_the_same_width():
 
 def test_feature_classifier_script_saves_a_classifier_that_reloads(tmp_path):
     out = str(tmp_path / "features.pt")
-    info = load_script().main(["--data", "digits", "--epochs", "20", "--hidden", "64", "32", "--out", out])
+    info = feature_classifier_script().main(["--data", "digits", "--epochs", "20", "--hidden", "64", "32", "--out", out])
     classifier, record = load_feature_classifier(out)
     dm = DigitsDataModule(num_labeled=0)
     dm.setup()
@@ -82,7 +76,7 @@ def test_missing_classifier_file_names_the_script(tmp_path):
 
 @pytest.fixture(scope="module")
 def classifier_file(tmp_path_factory):
-    script = load_script()
+    script = feature_classifier_script()
     dm = DigitsDataModule(num_labeled=0)
     dm.setup()
     classifier = script.train(dm.splits.train_x, dm.splits.train_y, (1, 8, 8), 10, (32,), epochs=2)

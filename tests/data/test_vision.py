@@ -1,6 +1,5 @@
 """torchvision data modules with the real loading code, on tiny MNIST-format files written by the test."""
 
-import gzip
 import struct
 
 import numpy as np

@@ -1,7 +1,6 @@
 """The supervised baseline learns from labeled batches only."""
 
 import lightning.pytorch as pl
-import torch
 
 from catgan import SupervisedClassifier
 from catgan.data import ToyDataModule
