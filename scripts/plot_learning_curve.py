@@ -67,6 +67,15 @@ def _epochs_text(epoch: float) -> str:
     return f"~{epoch:.0f}" if epoch < 1e6 else "> 1e6 (the fit barely falls)"
 
 
+def projection_text(epochs: Sequence[int], errors: Sequence[float], target: float, from_epoch: int) -> str:
+    """Both models' projected epochs, or why the curve cannot be fitted (e.g. it ends before ``from_epoch``)."""
+    try:
+        return ", ".join(f"{m} {_epochs_text(projected_epoch(epochs, errors, target, m, from_epoch))}"
+                         for m in PROJECTION_MODELS)
+    except ValueError as error:
+        return f"not projected ({error})"
+
+
 def split_label(spec: str) -> Tuple[str, str]:
     if "=" in spec:
         label, value = spec.rsplit("=", 1)
@@ -128,9 +137,8 @@ def main() -> None:
         for spec in args.curves:
             label, path = split_label(spec)
             epochs, errors = read_curve(path, args.metric)
-            where = {m: projected_epoch(epochs, errors, args.project, m, args.project_from) for m in PROJECTION_MODELS}
             print(f"  {label}: {errors[-1]:.2f} % at epoch {epochs[-1]}; "
-                  + ", ".join(f"{m} {_epochs_text(w)}" for m, w in where.items()))
+                  + projection_text(epochs, errors, args.project, args.project_from))
 
 
 if __name__ == "__main__":

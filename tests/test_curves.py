@@ -62,3 +62,10 @@ def test_projected_epoch_recovers_the_epoch_of_an_exact_curve():
         plot_learning_curve.projected_epoch(epochs, power_law, 3.0, from_epoch=30)
     with pytest.raises(ValueError, match="power-law"):
         plot_learning_curve.projected_epoch(epochs, power_law, 3.0, model="cubic")
+
+
+def test_projection_text_names_both_models_or_why_a_short_curve_is_skipped():
+    epochs = list(range(1, 31))
+    text = plot_learning_curve.projection_text(epochs, [30.0 * e ** -0.5 for e in epochs], 3.0, from_epoch=1)
+    assert text.startswith("log-linear ~") and "power-law ~100" in text
+    assert "not projected" in plot_learning_curve.projection_text(epochs[:20], [25.0] * 20, 1.91, from_epoch=30)
