@@ -67,7 +67,7 @@ def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str,
 def load_records(out_dir: str, config: str | None = None) -> list[dict]:
     """The run records in ``out_dir`` (of ``config`` only, when given), the newest one per config and seed,
     ordered by seed. Lets seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
-    newest: dict[tuple[str, int], tuple[str, dict]] = {}
+    newest: dict[tuple[str, int], dict] = {}
     for name in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
         if not name.endswith(".json") or name.endswith("_curve.json"):
             continue
@@ -78,9 +78,9 @@ def load_records(out_dir: str, config: str | None = None) -> list[dict]:
         if config is not None and os.path.normpath(record["config"]) != os.path.normpath(config):
             continue
         key = (record["config"], int(record["seed"]))
-        if key not in newest or record.get("date", "") >= newest[key][1].get("date", ""):
-            newest[key] = (name, record)
-    return [record for _, record in sorted(newest.values(), key=lambda item: (item[1]["config"], item[1]["seed"]))]
+        if key not in newest or record.get("date", "") >= newest[key].get("date", ""):
+            newest[key] = record
+    return [newest[key] for key in sorted(newest)]
 
 
 def summary_lines(records: list[dict], metric: str) -> list[str]:
