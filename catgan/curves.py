@@ -42,7 +42,7 @@ class LearningCurve(pl.Callback):
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.sanity_checking:  # only epochs that validated get val numbers (no stale values)
-            self._val = {name: float(trainer.callback_metrics[name]) for name in ("val/acc", "val/cluster_acc")
+            self._val = {name: float(trainer.callback_metrics[name]) for name in ("val/acc", "val/cluster_acc", "val/acc_raw")
                          if name in trainer.callback_metrics}
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
@@ -53,21 +53,29 @@ class LearningCurve(pl.Callback):
 
     @torch.no_grad()
     def test_accuracy(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Dict[str, float]:
-        """Accuracy and clustering accuracy of D's argmax on the test split, with D in eval mode."""
+        """Accuracy and clustering accuracy of D's argmax on the test split, with D in eval mode (the averaged D
+        when the module keeps one; then also ``test/acc_raw``, the D being trained)."""
         loader = trainer.datamodule.test_dataloader()
         was_training = pl_module.training
         pl_module.eval()
         try:
-            preds, targets = [], []
+            raw = getattr(pl_module, "classifying_discriminator", None) is not getattr(pl_module, "discriminator", None)
+            preds, raw_preds, targets = [], [], []
             for x, y in loader:
-                preds.append(pl_module.classify(x.to(pl_module.device)).argmax(dim=1).cpu())  # (B,)
+                x = x.to(pl_module.device)
+                preds.append(pl_module.classify(x).argmax(dim=1).cpu())  # (B,)
+                if raw:
+                    raw_preds.append(pl_module.discriminator(x).argmax(dim=1).cpu())
                 targets.append(y.cpu())
         finally:
             pl_module.train(was_training)
         preds, targets = torch.cat(preds), torch.cat(targets)
         k = int(getattr(pl_module, "num_classes", int(targets.max()) + 1))
-        return {"test/acc": float((preds == targets).float().mean()),
-                "test/cluster_acc": float(clustering_accuracy(preds, targets, k))}
+        result = {"test/acc": float((preds == targets).float().mean()),
+                  "test/cluster_acc": float(clustering_accuracy(preds, targets, k))}
+        if raw_preds:
+            result["test/acc_raw"] = float((torch.cat(raw_preds) == targets).float().mean())
+        return result
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         row: Dict[str, float] = {"epoch": trainer.current_epoch + 1, "step": trainer.global_step,

@@ -3,7 +3,9 @@
 The real torchvision loading code is used (``download=True`` fetches and md5-verifies the files into
 ``data_dir``). Images are held in memory as float tensors in [0, 1]; ``flatten=True`` gives vectors for
 permutation-invariant models. The validation split (``val_size`` images, stratified, fixed by
-``split_seed``) is held out from the training set; the test set is only for final numbers.
+``split_seed``) is held out from the training set; the test set is only for final numbers. ``val_size=0``
+holds out nothing: every training image is unlabeled data (and the labels come from all of them), no
+validation runs; for final numbers once the settings were chosen on a validation split.
 
 Where the files go (torchvision's layouts): ``<data_dir>/MNIST/raw``, ``<data_dir>/FashionMNIST/raw``,
 ``<data_dir>/cifar-10-batches-py`` and ``<data_dir>/SVHN/{train,test}_32x32.mat``.
@@ -41,6 +43,8 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
         split_seed: int = 0,
         flatten: bool = False,
     ) -> None:
+        if not isinstance(val_size, int) or val_size < 0:
+            raise ValueError(f"val_size must be an integer >= 0 (0 = no validation split), got {val_size!r}.")
         self.flatten = flatten
         super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size)
         self.data_dir, self.download = str(data_dir), download

@@ -104,6 +104,23 @@ def check_checkpoint_class(module: nn.Module, checkpoint: Dict[str, object]) -> 
                          f"{saved.rsplit('.', 1)[-1]}.load_from_checkpoint (or --model {saved}).")
 
 
+def warmed_up_ema(decay: float) -> Callable[[list, list, Tensor], None]:
+    """``AveragedModel``'s ``multi_avg_fn`` for an EMA whose rate warms up: at the n-th update (n >= 1; the
+    first copies the weights) a <- d_n * a + (1 - d_n) * p with d_n = min(decay, (1 + n) / (10 + n)).
+    Integer buffers (``num_batches_tracked``) are copied."""
+
+    @torch.no_grad()
+    def update(averaged: list, current: list, n_averaged: Tensor) -> None:
+        n = int(n_averaged)
+        d_n = min(decay, (1.0 + n) / (10.0 + n))
+        if torch.is_floating_point(averaged[0]):
+            torch._foreach_lerp_(averaged, current, 1.0 - d_n)
+        else:
+            torch._foreach_copy_(averaged, current)
+
+    return update
+
+
 def has_batch_norm(module: nn.Module) -> bool:
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
@@ -141,6 +158,15 @@ class AdversarialModule(pl.LightningModule):
             The average is module state, so it is saved in checkpoints and resumed exactly.
         compile: ``torch.compile`` both networks in place (``nn.Module.compile``: parameter names
             and checkpoints unchanged); the first steps pay the compilation.
+        d_ema_decay: keep an exponential moving average of D's parameters *and* buffers (batch-norm
+            running statistics) in ``discriminator_ema``, updated after every D step, and classify with it
+            (validation, test, predict, diagnostics, ``classify``); None (default) keeps none. The rate
+            warms up as in TensorFlow's ExponentialMovingAverage, min(decay, (1 + n) / (10 + n)) at the
+            n-th update, so early weights (and BN statistics of the initialization) are forgotten fast.
+            Polyak averaging of D as in Salimans et al.'s code is ``d_ema_decay=0.9999``.
+
+    A discriminator with an ``initialize_from_data(x)`` method (``MLPDiscriminator(weight_norm=True)``)
+    gets it called on the first real unlabeled batch, before the first update (data-dependent init).
     """
 
     automatic_optimization = False
@@ -162,6 +188,7 @@ class AdversarialModule(pl.LightningModule):
         lr_decay_start: Optional[float] = None,
         ema_decay: Optional[float] = None,
         compile: bool = False,
+        d_ema_decay: Optional[float] = None,
     ) -> None:
         super().__init__()
         if latent_distribution not in ("uniform", "normal"):
@@ -170,9 +197,9 @@ class AdversarialModule(pl.LightningModule):
             raise ValueError(f"n_critic and g_steps must be >= 1, got {n_critic} and {g_steps}.")
         if lr_decay_start is not None and not 0.0 <= lr_decay_start < 1.0:
             raise ValueError(f"lr_decay_start is a fraction of max_epochs in [0, 1), got {lr_decay_start}.")
-        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be in (0, 1) (e.g. 0.999), or None for no EMA generator; "
-                             f"got {ema_decay}.")
+        for name, decay in (("ema_decay", ema_decay), ("d_ema_decay", d_ema_decay)):
+            if decay is not None and not 0.0 < decay < 1.0:
+                raise ValueError(f"{name} must be in (0, 1) (e.g. 0.999), or None for no average; got {decay}.")
         self.image_shape = tuple(int(s) for s in image_shape)
         self.num_classes = int(num_classes)
         self.latent_dim = int(latent_dim)
@@ -190,6 +217,11 @@ class AdversarialModule(pl.LightningModule):
         if ema_decay is not None:
             self.generator_ema = AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay),
                                                use_buffers=False).requires_grad_(False)
+        self.d_ema_decay = d_ema_decay
+        self.discriminator_ema: Optional[AveragedModel] = None
+        if d_ema_decay is not None:
+            self.discriminator_ema = AveragedModel(self.discriminator, multi_avg_fn=warmed_up_ema(d_ema_decay),
+                                                   use_buffers=True).requires_grad_(False)
         self.compile_networks = bool(compile)
         if compile:
             self.generator.compile()
@@ -307,6 +339,8 @@ class AdversarialModule(pl.LightningModule):
         opt_d, opt_g = self.optimizers()
         batch_size = real.shape[0]
 
+        if self.global_step == 0 and callable(getattr(self.discriminator, "initialize_from_data", None)):
+            self.discriminator.initialize_from_data(real)  # before the first update; never on resume
         with torch.no_grad():
             fake = self.generator(self.sample_latent(batch_size))
         d_loss, d_parts = self.discriminator_loss(real, fake, labeled)
@@ -314,6 +348,8 @@ class AdversarialModule(pl.LightningModule):
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
         opt_d.step()
+        if self.discriminator_ema is not None:
+            self.discriminator_ema.update_parameters(self.discriminator)
         log_now = self._should_log_step()
         if log_now:
             self._log_parts("train/d", d_parts, batch_size)

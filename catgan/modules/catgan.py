@@ -43,6 +43,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         lr_decay_start: Optional[float] = None,
         ema_decay: Optional[float] = None,
         compile: bool = False,
+        d_ema_decay: Optional[float] = None,
         marginal_over_ranks: bool = False,
     ) -> None:
         if num_classes < 2:
@@ -51,7 +52,8 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
         super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
-                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile)
+                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile,
+                         d_ema_decay)
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks
         self.init_classifier_metrics(self.num_classes)

@@ -2,7 +2,8 @@
 
 Per stage (``val``, ``test``) it logs
 
-- ``acc`` (torchmetrics' micro accuracy of argmax predictions) and ``error`` (1 - acc);
+- ``acc`` (torchmetrics' micro accuracy of argmax predictions) and ``error`` (1 - acc), with the
+  averaged D when the module keeps one (``d_ema_decay``), and then also ``acc_raw`` (the D being trained);
 - ``cluster_acc`` (accuracy under the best one-to-one matching of predicted classes to labels: the
   clustering score of an unsupervised CatGAN), ``nmi`` and ``ari`` (torchmetrics' normalized mutual
   information and adjusted Rand index of predictions against labels);
@@ -41,6 +42,7 @@ class ClassifierEvaluationMixin:
     def init_classifier_metrics(self, num_classes: int) -> None:
         for stage in STAGES:
             setattr(self, f"{stage}_acc", MulticlassAccuracy(num_classes, average="micro"))
+            setattr(self, f"{stage}_acc_raw", MulticlassAccuracy(num_classes, average="micro"))
             setattr(self, f"{stage}_cluster_acc", ClusteringAccuracy(num_classes))
             setattr(self, f"{stage}_nmi", NormalizedMutualInfoScore())
             setattr(self, f"{stage}_ari", AdjustedRandScore())
@@ -48,9 +50,16 @@ class ClassifierEvaluationMixin:
         self._diagnostics_cache: Dict[str, Dict[str, Tensor]] = {}
         self._diagnostic_latent: Optional[Tensor] = None
 
+    @property
+    def classifying_discriminator(self) -> torch.nn.Module:
+        """The network that classifies: the averaged D (``discriminator_ema``, see ``d_ema_decay``) when the
+        module keeps one, else D."""
+        averaged = getattr(self, "discriminator_ema", None)
+        return averaged.module if averaged is not None else self.discriminator
+
     def classify(self, x: Tensor) -> Tensor:
-        """Class logits (B, K) of D for real examples ``x``."""
-        return self.discriminator(x)
+        """Class logits (B, K) for real examples ``x``, from ``classifying_discriminator``."""
+        return self.classifying_discriminator(x)
 
     def _evaluate(self, stage: str, batch: Tuple[Tensor, Tensor]) -> None:
         x, y = batch
@@ -61,6 +70,10 @@ class ClassifierEvaluationMixin:
             metric = getattr(self, f"{stage}_{name}")
             metric.update(preds, y)
             self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, prog_bar=stage == "val" and name == "acc")
+        if self.classifying_discriminator is not self.discriminator:  # the D being trained, for comparison
+            metric = getattr(self, f"{stage}_acc_raw")
+            metric.update(self.discriminator(x).argmax(dim=1), y)
+            self.log(f"{stage}/acc_raw", metric, on_step=False, on_epoch=True)
 
     def validation_step(self, batch: Tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._evaluate("val", batch)
@@ -97,10 +110,11 @@ class ClassifierEvaluationMixin:
             result[f"{name}_real"] = real[name]
         fakes = self.diagnostic_fakes()
         if fakes is not None:
-            was_training = self.discriminator.training
-            self.discriminator.eval()
+            network = self.classifying_discriminator
+            was_training = network.training
+            network.eval()
             logits = self.classify(fakes)  # (M, K)
-            self.discriminator.train(was_training)
+            network.train(was_training)
             fake = ClassifierDiagnostics(self.num_classes).to(logits.device)
             fake.update(logits, torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device))
             fake = fake.compute()

@@ -49,6 +49,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         lr_decay_start: Optional[float] = None,
         ema_decay: Optional[float] = None,
         compile: bool = False,
+        d_ema_decay: Optional[float] = None,
     ) -> None:
         if num_classes < 2:
             raise ValueError(f"ImprovedGAN needs at least 2 classes (num_classes={num_classes}): D is a K-way "
@@ -56,7 +57,8 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
         super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
-                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile)
+                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile,
+                         d_ema_decay)
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
                 f"ImprovedGAN's feature-matching generator needs a discriminator with a `features(x)` method "

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from typing import List, Sequence
 
+import torch
 from torch import Tensor, nn
+from torch.nn.utils.parametrizations import weight_norm as _weight_norm
 
 from catgan.nets.layers import GaussianNoise
 
@@ -24,6 +26,13 @@ class MLPDiscriminator(nn.Module):
 
     Gaussian noise of ``noise_std`` is added to the input and to every hidden layer's output in
     training mode. ``features(x)`` returns the last hidden layer (for feature matching).
+
+    ``weight_norm=True`` reparameterizes every Linear layer as w = g * v / ||v|| (Salimans & Kingma 2016,
+    ``torch.nn.utils.parametrizations.weight_norm``: parameters ``g`` and ``v`` instead of ``weight``), the
+    Improved-GAN discriminator (Salimans et al. 2016, with ``batch_norm=False``, ``negative_slope=0``, noise
+    0.3 on the input and 0.5 after each hidden layer). ``initialize_from_data(x)`` then gives each layer's
+    outputs zero mean and unit variance on the batch ``x`` (data-dependent init); the adversarial modules
+    call it on the first real batch.
     """
 
     def __init__(
@@ -36,8 +45,10 @@ class MLPDiscriminator(nn.Module):
         batch_norm: bool = False,
         negative_slope: float = 0.1,
         dropout: float = 0.0,
+        weight_norm: bool = False,
     ) -> None:
         super().__init__()
+        self.weight_norm = bool(weight_norm)
         self.in_shape = tuple(int(s) for s in in_shape)
         self.num_outputs = int(num_outputs)
         in_features = math.prod(self.in_shape)
@@ -47,14 +58,45 @@ class MLPDiscriminator(nn.Module):
             layers.append(GaussianNoise(first_noise if i == 0 else noise_std))
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
-            layers.append(nn.Linear(in_features, width, bias=not batch_norm))
+            layers.append(self._linear(in_features, width, bias=not batch_norm))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(width))
             layers.append(_activation(negative_slope))
             in_features = width
         layers.append(GaussianNoise(noise_std if hidden else first_noise))
         self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(in_features, self.num_outputs)
+        self.head = self._linear(in_features, self.num_outputs, bias=True)
+
+    def _linear(self, in_features: int, out_features: int, bias: bool) -> nn.Module:
+        layer = nn.Linear(in_features, out_features, bias=bias)
+        return _weight_norm(layer) if self.weight_norm else layer
+
+    @torch.no_grad()
+    def initialize_from_data(self, x: Tensor, eps: float = 1e-6) -> None:
+        """Data-dependent init of the weight-normalized layers (a no-op without ``weight_norm``): layer by
+        layer, rescale g and shift the bias so that the layer's outputs on ``x`` (noise off) have zero mean
+        and unit variance per unit. Batch-norm layers keep their running statistics."""
+        if not self.weight_norm:
+            return
+        layers = [m for m in self.modules() if isinstance(m, nn.Linear)]
+        was_training = self.training
+        self.eval()
+        try:
+            for layer in layers:
+                seen: List[Tensor] = []
+                hook = layer.register_forward_hook(lambda module, inputs, output: seen.append(output))
+                try:
+                    self(x)
+                finally:
+                    hook.remove()
+                out = seen[0].float()  # (B, out_features)
+                mean, std = out.mean(dim=0), out.std(dim=0, unbiased=False) + eps  # (out_features,)
+                g = layer.parametrizations.weight.original0  # (out_features, 1)
+                g.div_(std.unsqueeze(1))
+                if layer.bias is not None:
+                    layer.bias.sub_(mean).div_(std)
+        finally:
+            self.train(was_training)
 
     def features(self, x: Tensor) -> Tensor:
         return self.body(x)  # (B, hidden[-1])
@@ -67,7 +109,9 @@ class MLPGenerator(nn.Module):
     """z (B, latent_dim) -> [Linear -> (BN) -> ReLU] * len(hidden) -> Linear -> sigmoid -> (B, *out_shape).
 
     ``output`` picks the last nonlinearity: ``sigmoid`` for data in [0, 1], ``tanh`` for [-1, 1],
-    ``identity`` for unbounded data such as the 2-D toy sets.
+    ``identity`` for unbounded data such as the 2-D toy sets. ``activation`` is the hidden nonlinearity
+    (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
+    normalization on the output layer (Improved-GAN's ``l2normalize``).
     """
 
     def __init__(
@@ -77,11 +121,16 @@ class MLPGenerator(nn.Module):
         hidden: Sequence[int] = (256, 256),
         batch_norm: bool = True,
         output: str = "sigmoid",
+        activation: str = "relu",
+        output_weight_norm: bool = False,
     ) -> None:
         super().__init__()
         outputs = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identity": nn.Identity}
+        activations = {"relu": nn.ReLU, "softplus": nn.Softplus}
         if output not in outputs:
             raise ValueError(f"MLPGenerator: unknown output {output!r}; choose one of {sorted(outputs)}.")
+        if activation not in activations:
+            raise ValueError(f"MLPGenerator: unknown activation {activation!r}; choose one of {sorted(activations)}.")
         self.latent_dim = int(latent_dim)
         self.out_shape = tuple(int(s) for s in out_shape)
         layers: List[nn.Module] = []
@@ -90,9 +139,10 @@ class MLPGenerator(nn.Module):
             layers.append(nn.Linear(in_features, width, bias=not batch_norm))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(width))
-            layers.append(nn.ReLU())
+            layers.append(activations[activation]())
             in_features = width
-        layers += [nn.Linear(in_features, math.prod(self.out_shape)), outputs[output]()]
+        last = nn.Linear(in_features, math.prod(self.out_shape))
+        layers += [_weight_norm(last) if output_weight_norm else last, outputs[output]()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: Tensor) -> Tensor:

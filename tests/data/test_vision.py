@@ -42,3 +42,23 @@ def test_missing_mnist_without_download_names_the_folder_and_flag(tmp_path):
     dm = MNISTDataModule(data_dir=str(tmp_path / "nowhere"), download=False)
     with pytest.raises(FileNotFoundError, match=r"(?s)nowhere.*download"):
         dm.prepare_data()
+
+
+def test_val_size_zero_trains_on_every_training_image_and_skips_validation(tmp_path):
+    import lightning.pytorch as pl
+
+    from catgan import SupervisedClassifier
+
+    write_fake_mnist(tmp_path)
+    dm = MNISTDataModule(data_dir=str(tmp_path), num_labeled=20, val_size=0, flatten=True, batch_size=50)
+    dm.prepare_data()
+    dm.setup()
+    assert dm.splits.train_x.shape == (200, 784) and dm.splits.val_x.shape == (0, 784)
+    assert len(dm.val_dataloader()) == 0
+    model = SupervisedClassifier(image_shape=(784,), num_classes=10)
+    trainer = pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_checkpointing=False,
+                         default_root_dir=str(tmp_path))
+    trainer.fit(model, dm)
+    assert trainer.global_step == 4 and not any(k.startswith("val/") for k in trainer.callback_metrics)
+    with pytest.raises(ValueError, match="val_size"):
+        MNISTDataModule(data_dir=str(tmp_path), val_size=-1)

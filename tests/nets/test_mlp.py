@@ -36,3 +36,72 @@ def test_mlp_shapes_and_features():
     assert MLPGenerator(2, (2,), output="identity")(torch.randn(3, 2)).shape == (3, 2)
     with pytest.raises(ValueError, match="unknown output"):
         MLPGenerator(2, (2,), output="relu")
+
+
+def test_weight_norm_reparameterizes_every_linear_layer_with_the_same_shapes():
+    torch.manual_seed(0)
+    plain = MLPDiscriminator((1, 8, 8), 10, hidden=(32, 16))
+    normed = MLPDiscriminator((1, 8, 8), 10, hidden=(32, 16), weight_norm=True)
+    x = torch.rand(5, 1, 8, 8)
+    assert normed.eval()(x).shape == plain.eval()(x).shape == (5, 10)
+    names = {n for n, _ in normed.named_parameters()}
+    assert "head.parametrizations.weight.original0" in names and "head.weight" not in names
+    assert not any("parametrizations" in n for n, _ in plain.named_parameters())
+    with torch.no_grad():  # scaling g scales the layer's weight and nothing else
+        normed.head.parametrizations.weight.original0.mul_(2.0)
+    g = normed.head.parametrizations.weight.original0  # (10, 1)
+    v = normed.head.parametrizations.weight.original1  # (10, 16)
+    assert torch.allclose(normed.head.weight, g * v / v.norm(dim=1, keepdim=True))
+
+
+def test_data_dependent_init_standardizes_each_layer_on_the_batch():
+    torch.manual_seed(0)
+    d = MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True, negative_slope=0.0, noise_std=0.5).train()
+    x = torch.rand(200, 20) * 3 + 1
+    before = d.eval()(x)
+    assert before.std(0).min() < 0.5 or before.mean(0).abs().max() > 0.2  # not standardized to begin with
+    d.train()
+    d.initialize_from_data(x)
+    assert d.training  # mode restored
+    d.eval()
+    with torch.no_grad():
+        hidden = d.body[2](d.body[0](x))  # first linear layer's pre-activations (noise off)
+        out = d(x)
+    for values in (hidden, out):
+        assert torch.allclose(values.mean(0), torch.zeros(values.shape[1]), atol=1e-4)
+        assert torch.allclose(values.std(0, unbiased=False), torch.ones(values.shape[1]), atol=1e-3)
+    plain = MLPDiscriminator((20,), 4, hidden=(32,))
+    state = {k: v.clone() for k, v in plain.state_dict().items()}
+    plain.initialize_from_data(x)  # without weight norm: nothing changes
+    assert all(torch.equal(state[k], v) for k, v in plain.state_dict().items())
+
+
+def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
+    import lightning.pytorch as pl
+
+    from catgan import CatGAN
+    from catgan.data import ToyDataModule
+
+    calls = []
+
+    class Recording(MLPDiscriminator):
+        def initialize_from_data(self, x):
+            calls.append(x.shape)
+            super().initialize_from_data(x)
+
+    model = CatGAN(image_shape=(2,), num_classes=2, latent_dim=4, supervised_weight=0.0,
+                   generator=MLPGenerator(4, (2,), hidden=(8,), output="identity"),
+                   discriminator=Recording((2,), 2, hidden=(8,), weight_norm=True))
+    pl.Trainer(max_epochs=1, limit_train_batches=3, limit_val_batches=0, logger=False, enable_progress_bar=False,
+               enable_checkpointing=False, default_root_dir=str(tmp_path)).fit(model, ToyDataModule(num_train=300))
+    assert calls == [(100, 2)]  # once, on the first unlabeled batch
+
+
+def test_generator_softplus_activation_and_output_weight_norm():
+    g = MLPGenerator(6, (1, 4, 4), hidden=(8,), activation="softplus", output_weight_norm=True, batch_norm=False)
+    assert isinstance(g.net[1], nn.Softplus) and isinstance(MLPGenerator(6, (4,), hidden=(8,)).net[2], nn.ReLU)
+    assert hasattr(g.net[2], "parametrizations")  # the output layer is weight-normalized
+    out = g(torch.rand(3, 6))
+    assert out.shape == (3, 1, 4, 4) and 0 <= out.min() and out.max() <= 1
+    with pytest.raises(ValueError, match="unknown activation"):
+        MLPGenerator(2, (2,), activation="tanh")
