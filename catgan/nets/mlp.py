@@ -25,7 +25,8 @@ class MLPDiscriminator(nn.Module):
     """Flatten -> [noise -> Linear -> (BN) -> LeakyReLU] * len(hidden) -> noise -> Linear(num_outputs).
 
     Gaussian noise of ``noise_std`` is added to the input and to every hidden layer's output in
-    training mode. ``features(x)`` returns the last hidden layer (for feature matching).
+    training mode. ``features(x)`` returns the last hidden layer before its noise (for feature matching,
+    as Improved-GAN's code matches the last dense layer's outputs).
 
     ``weight_norm=True`` reparameterizes every Linear layer as w = g * v / ||v|| (Salimans & Kingma 2016,
     ``torch.nn.utils.parametrizations.weight_norm``: parameters ``g`` and ``v`` instead of ``weight``), the
@@ -63,8 +64,8 @@ class MLPDiscriminator(nn.Module):
                 layers.append(nn.BatchNorm1d(width))
             layers.append(_activation(negative_slope))
             in_features = width
-        layers.append(GaussianNoise(noise_std if hidden else first_noise))
         self.body = nn.Sequential(*layers)
+        self.head_noise = GaussianNoise(noise_std if hidden else first_noise)
         self.head = self._linear(in_features, self.num_outputs, bias=True)
 
     def _linear(self, in_features: int, out_features: int, bias: bool) -> nn.Module:
@@ -99,10 +100,10 @@ class MLPDiscriminator(nn.Module):
             self.train(was_training)
 
     def features(self, x: Tensor) -> Tensor:
-        return self.body(x)  # (B, hidden[-1])
+        return self.body(x)  # (B, hidden[-1]): the last hidden layer, before the head's input noise
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.body(x))  # (B, num_outputs)
+        return self.head(self.head_noise(self.body(x)))  # (B, num_outputs)
 
 
 class MLPGenerator(nn.Module):
