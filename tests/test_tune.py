@@ -1,0 +1,91 @@
+"""scripts/tune.py: an Optuna study of real digits fits in SQLite, resumed into the same file, pruning that
+stops a fit early, a best config that runs, and a bad search-space key refused before any trial."""
+
+import os
+
+import optuna
+import pytest
+import yaml
+from optuna.trial import TrialState
+
+from tests.conftest import CONFIGS, load_script
+
+CONFIG = os.path.join(CONFIGS, "digits_catgan.yaml")
+QUICK = ["--", "--trainer.max_epochs", "2", "--trainer.check_val_every_n_epoch", "1",
+         "--trainer.limit_train_batches", "3"]
+SPACE = {
+    "model.init_args.lr_d": {"type": "float", "low": 3e-4, "high": 3e-3, "log": True},
+    "model.init_args.lr_g": {"same_as": "model.init_args.lr_d"},
+    "model.init_args.discriminator.init_args.hidden": {"type": "categorical", "choices": [[32], [32, 32]]},
+}
+
+
+@pytest.fixture(scope="module")
+def tune():
+    return load_script("tune")
+
+
+def write_space(path, space=SPACE):
+    path.write_text(yaml.safe_dump(space))
+    return str(path)
+
+
+def test_study_in_sqlite_is_resumed_and_writes_a_best_config_that_runs(tune, tmp_path, run_cli, capsys):
+    space, out = write_space(tmp_path / "space.yaml"), str(tmp_path / "study")
+    args = ["--config", CONFIG, "--space", space, "--trials", "3", "--out", out, "--seeds", "100"]
+    study = tune.main(args + QUICK)
+    assert os.path.exists(os.path.join(out, "study.db"))
+    stored = optuna.load_study(study_name="digits_catgan", storage=f"sqlite:///{out}/study.db")
+    finished = stored.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
+    assert len(finished) == 3 == len(stored.trials)
+    assert "importance (fANOVA)" in capsys.readouterr().out
+
+    with pytest.raises(SystemExit, match="--resume"):  # the same study again without --resume
+        tune.main(args + QUICK)
+    tune.main([a if a != "3" else "5" for a in args] + ["--resume"] + QUICK)
+    resumed = optuna.load_study(study_name="digits_catgan", storage=f"sqlite:///{out}/study.db")
+    assert len(resumed.trials) == 5  # two more trials in the same file
+
+    best = yaml.safe_load(open(os.path.join(out, "best.yaml")))
+    params = resumed.best_trial.params
+    assert best["model"]["init_args"]["lr_d"] == params["model.init_args.lr_d"] == best["model"]["init_args"]["lr_g"]
+    hidden = best["model"]["init_args"]["discriminator"]["init_args"]["hidden"]
+    assert hidden == tune.decode_choice(params["model.init_args.discriminator.init_args.hidden"])
+    assert best["model"]["init_args"]["supervised_weight"] == 1.0  # the rest of the base config is kept
+    cli = run_cli("fit", "--config", os.path.join(out, "best.yaml"), "--trainer.max_epochs", "1",
+                  "--trainer.limit_train_batches", "2", "--test_after_fit", "false", logger="false")
+    assert cli.trainer.global_step == 4
+    assert [layer.out_features for layer in cli.model.discriminator.body if hasattr(layer, "out_features")] == hidden
+
+
+def test_a_pruned_trial_stops_its_fit_early(tune):
+    space = {"model.init_args.lr_d": {"type": "float", "low": 1e-3, "high": 2e-3}}
+    study = optuna.create_study(pruner=optuna.pruners.ThresholdPruner(upper=0.0))  # any error > 0 is pruned
+    objective = tune.make_objective(CONFIG, space, "val/error", [100], ["--trainer.max_epochs", "5", "--trainer.check_val_every_n_epoch", "1", "--trainer.limit_train_batches", "3"],
+                                    wandb=False, study_name="prune")
+    study.optimize(objective, n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == TrialState.PRUNED
+    assert trial.user_attrs["pruned_at_epoch"] == 1 < 5  # stopped after its first validation
+    assert list(trial.intermediate_values) == [0]
+
+
+def test_bad_search_space_key_fails_before_any_trial(tune, tmp_path, capsys):
+    space = write_space(tmp_path / "bad.yaml", {"model.init_args.learning_rate": {"type": "float", "low": 0.1,
+                                                                                  "high": 0.2}})
+    with pytest.raises(SystemExit):
+        tune.main(["--config", CONFIG, "--space", space, "--out", str(tmp_path / "s")] + QUICK)
+    message = capsys.readouterr().err
+    assert "model.init_args.learning_rate" in message and "does not apply" in message
+    assert not os.path.exists(tmp_path / "s" / "study.db")  # no study was created
+    with pytest.raises(ValueError, match="low < high"):
+        tune.load_space(write_space(tmp_path / "range.yaml", {"model.init_args.lr_d": {"type": "float", "low": 1,
+                                                                                       "high": 1}}))
+    with pytest.raises(ValueError, match="same_as"):
+        tune.load_space(write_space(tmp_path / "same.yaml", {"model.init_args.lr_g": {"same_as": "nowhere"}}))
+
+
+def test_error_metric_falls_back_to_one_minus_accuracy(tune):
+    assert tune.metric_value({"val/cluster_acc": 0.75}, "val/cluster_error") == pytest.approx(0.25)
+    assert tune.metric_value({"val/error": 0.1, "val/acc": 0.2}, "val/error") == pytest.approx(0.1)
+    assert tune.metric_value({}, "val/error") is None
