@@ -2,6 +2,9 @@
 
     catgan fit --config configs/digits_catgan.yaml
     catgan fit --config configs/digits_catgan.yaml --data.num_labeled 100 --trainer.logger CSVLogger
+    catgan predict --config configs/digits_catgan.yaml --ckpt_path <run>/checkpoints/last.ckpt \
+        [--predict_input FOLDER_OR_NPY] [--prediction_writer.path predictions.csv]
+    catgan sample --ckpt_path <run>/checkpoints/last.ckpt --num 64 --out samples [--format png npz]
 
 The data module's ``image_shape`` and ``num_classes`` are linked into the model, so networks are built
 for the data without hand-copied shapes. W&B logging is the default and runs offline unless
@@ -24,6 +27,7 @@ from jsonargparse import lazy_instance
 from lightning.pytorch.utilities.model_helpers import is_overridden
 
 from catgan.callbacks import ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback
+from catgan.predictions import PredictionWriter
 
 
 class CatGANCLI(LightningCLI):
@@ -42,6 +46,11 @@ class CatGANCLI(LightningCLI):
                                  "competing for the cores.")
         parser.add_argument("--test_after_fit", type=bool, default=True,
                             help="Evaluate the test split with the final weights after fit.")
+        # predict: what to classify (default: the data module's test split) and where the CSV goes
+        parser.add_lightning_class_args(PredictionWriter, "prediction_writer")
+        parser.add_argument("--predict_input", type=Optional[str], default=None,
+                            help="predict: a folder of images (recursive) or an .npy/.npz array to classify "
+                                 "instead of the data module's test split.")
         # No default model/data class: jsonargparse would carry a default class's values over to
         # whichever class a config picks (omni-us/jsonargparse#460). Configs name both.
 
@@ -53,6 +62,11 @@ class CatGANCLI(LightningCLI):
             torch.set_num_threads(config.torch_threads)
         if config.trainer.strategy in ("ddp", "ddp_spawn"):
             config.trainer.strategy = f"{config.trainer.strategy}_find_unused_parameters_true"
+
+    def before_predict(self) -> None:
+        path = self.config_init[self.subcommand].get("predict_input")
+        if path:
+            self.datamodule.set_predict_input(path)
 
     def before_fit(self) -> None:
         self._fit_started = time.perf_counter()
@@ -83,9 +97,58 @@ def trainer_defaults() -> dict:
     return {"default_root_dir": "runs", "logger": logger, "log_every_n_steps": 10}
 
 
+def load_checkpoint_model(ckpt_path: str):
+    """The module saved in a catgan checkpoint, rebuilt from its own saved config (its class is recorded)."""
+    import importlib
+
+    if not os.path.isfile(ckpt_path):
+        raise SystemExit(f"catgan: checkpoint {ckpt_path!r} not found (a run's checkpoints are in "
+                         "<run>/checkpoints/last.ckpt).")
+    checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    name = checkpoint.get("catgan_model_class")
+    if not name:
+        raise SystemExit(f"catgan: {ckpt_path!r} is not a catgan checkpoint (it names no catgan model class).")
+    module, cls = name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), cls).load_from_checkpoint(ckpt_path, map_location="cpu",
+                                                                              weights_only=False)
+
+
+def sample_main(argv: List[str]) -> dict:
+    """``catgan sample``: generated samples of a checkpoint to PNG files and/or one .npz."""
+    import argparse
+
+    from catgan.predictions import write_samples
+
+    parser = argparse.ArgumentParser(prog="catgan sample", description=(
+        "Write samples of a trained generator (its EMA when kept) to files; for CatGAN and ImprovedGAN also the "
+        "class D assigns to each (in the PNG names and in samples.npz's 'classes')."))
+    parser.add_argument("--ckpt_path", required=True)
+    parser.add_argument("--num", type=int, default=64)
+    parser.add_argument("--out", default=None, help="folder (default: samples/ in the checkpoint's run folder)")
+    parser.add_argument("--format", nargs="+", choices=["png", "npz"], default=["png", "npz"])
+    parser.add_argument("--seed", type=int, default=0, help="seed of the latents (same seed, same samples)")
+    args = parser.parse_args(argv)
+    if args.num < 1:
+        parser.error("--num must be >= 1")
+    model = load_checkpoint_model(args.ckpt_path)
+    folder = os.path.dirname(os.path.abspath(args.ckpt_path))
+    run = os.path.dirname(folder) if os.path.basename(folder) == "checkpoints" else folder
+    out = args.out or os.path.join(run, "samples")
+    written = write_samples(model, args.num, out, args.format, seed=args.seed)
+    print(f"catgan: wrote {args.num} samples ({', '.join(args.format)}) to {out}")
+    return written
+
+
 def main(args: Optional[List[str]] = None, run: bool = True) -> Optional[CatGANCLI]:
     """Entry point of the console script (reads ``sys.argv``). Given ``args``, runs in-process and
-    returns the CLI object (``cli.trainer``, ``cli.model``, ``cli.datamodule``), as tests do."""
+    returns the CLI object (``cli.trainer``, ``cli.model``, ``cli.datamodule``), as tests do.
+    ``catgan sample ...`` writes samples of a checkpoint (see ``sample_main``)."""
+    import sys
+
+    argv = sys.argv[1:] if args is None else list(args)
+    if argv[:1] == ["sample"]:
+        written = sample_main(argv[1:])
+        return written if args is not None else None
     os.environ.setdefault("WANDB_MODE", "offline")  # never wait on the network unless asked to
     cli = CatGANCLI(
         subclass_mode_model=True,

@@ -16,13 +16,15 @@ collation and no worker processes), which keeps the loader off the critical path
 
 ``BaseSemiSupervisedDataModule`` here is the abstract base; the public ``catgan.data.SemiSupervisedDataModule``
 (catgan/data/custom.py) subclasses it, takes your own arrays, data sets or image folders, and still
-works as a base class (``from catgan.data.base import SemiSupervisedDataModule`` returns it too).
+works as a base class.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import lightning.pytorch as pl
 import torch
@@ -181,7 +183,53 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         return TensorBatchLoader(splits.test_x, splits.test_y, batch_size=self.eval_batch_size, shard=False)
 
     def predict_dataloader(self) -> TensorBatchLoader:
+        """The examples of ``set_predict_input`` as ``(x, index)`` batches, else the test split."""
+        if self.predict_x is not None:
+            index = torch.arange(self.predict_x.shape[0])
+            return TensorBatchLoader(self.predict_x, index, batch_size=self.eval_batch_size, shard=False)
         return self.test_dataloader()
+
+    # -- inputs for prediction ------------------------------------------------------------------
+    class_names: Optional[List[str]] = None  # class names in index order, when the data has them
+    predict_x: Optional[Tensor] = None
+    predict_ids: Optional[List[str]] = None
+
+    @property
+    def file_image_shape(self) -> Tuple[int, int, int]:
+        """(C, H, W) of one example as an image file: ``image_shape`` itself for image data; subclasses whose
+        examples are flattened images say their native shape."""
+        if len(self.image_shape) != 3:
+            raise ValueError(f"{type(self).__name__} has examples of shape {self.image_shape}, not images: give "
+                             "predict_input as an .npy/.npz array of that shape.")
+        return tuple(self.image_shape)  # type: ignore[return-value]
+
+    def file_image_size(self) -> Tuple[int, ...]:
+        """How image files are resized for prediction (see ``image_files.resize``): to exactly (H, W)."""
+        return tuple(self.file_image_shape[1:])
+
+    def set_predict_input(self, path: str) -> None:
+        """Predict on ``path`` instead of the test split: a folder of images (recursive; decoded to the
+        training data's channels and size, in [0, 1]) or an ``.npy`` / ``.npz`` array (uint8 is divided by 255;
+        an ``.npz`` holds it as ``x`` or as its only array) of ``image_shape`` examples. Errors name the option."""
+        from catgan.data import image_files
+
+        option = "predict_input"
+        image_files.require_path(path, option)
+        if os.path.isdir(path):
+            paths = image_files.list_images(path, option)
+            shape = self.file_image_shape
+            x = image_files.load_images(paths, shape, shape[0] == 1, self.file_image_size(), option)
+            ids = paths
+        elif path.lower().endswith((".npy", ".npz")):
+            x = array_examples(path, option)
+            ids = None
+        else:
+            raise ValueError(f"{option}: {path!r} is neither a folder of images nor an .npy/.npz array.")
+        per_example = math.prod(self.image_shape)
+        if x.shape[0] == 0 or x[0].numel() != per_example:
+            raise ValueError(f"{option}: {path!r} holds examples of shape {tuple(x.shape[1:])}, but the model takes "
+                             f"{self.image_shape} ({per_example} values each).")
+        self.predict_x, self.predict_ids = x.reshape(-1, *self.image_shape), ids
 
     def _require_setup(self) -> Splits:
         if self.splits is None:
@@ -209,10 +257,17 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         return (*parts, rest.sort().values)
 
 
-def __getattr__(name: str):
-    """``catgan.data.base.SemiSupervisedDataModule`` is the public class of catgan/data/custom.py."""
-    if name == "SemiSupervisedDataModule":
-        from catgan.data.custom import SemiSupervisedDataModule
+def array_examples(path: str, option: str) -> Tensor:
+    """(N, ...) float examples from an ``.npy`` file or an ``.npz`` file's ``x`` (or only) array."""
+    import numpy as np
 
-        return SemiSupervisedDataModule
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if path.lower().endswith(".npy"):
+        array = np.load(path)
+    else:
+        with np.load(path) as data:
+            keys = list(data.keys())
+            if "x" not in keys and len(keys) != 1:
+                raise ValueError(f"{option}: {path!r} holds arrays {keys}: name the examples 'x'.")
+            array = data["x" if "x" in keys else keys[0]]
+    x = torch.as_tensor(array)
+    return x.float().div_(255.0) if x.dtype == torch.uint8 else x.float()

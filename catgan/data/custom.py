@@ -318,6 +318,10 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             return max(self.num_classes, round(size * num_labeled_examples)) if size > 0 else 0
         return size
 
+    def file_image_size(self) -> Tuple[int, ...]:
+        """Image files for prediction are resized like the training images (``image_size``)."""
+        return self.image_size if getattr(self, "image_size", None) else super().file_image_size()
+
     def _read_image_shape(self) -> Tuple[int, ...]:
         shapes = {}
         for name, (items, _) in self._parts.items():

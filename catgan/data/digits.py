@@ -40,6 +40,10 @@ class DigitsDataModule(BaseSemiSupervisedDataModule):
     def num_classes(self) -> int:
         return 10
 
+    @property
+    def file_image_shape(self) -> Tuple[int, ...]:
+        return (1, 8, 8)
+
     def load_splits(self) -> Splits:
         from sklearn.datasets import load_digits
 

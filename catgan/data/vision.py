@@ -58,6 +58,10 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
     def num_classes(self) -> int:
         return self.classes
 
+    @property
+    def file_image_shape(self) -> Tuple[int, ...]:
+        return self.native_shape
+
     def _dataset(self, train: bool):
         import torchvision
 

@@ -78,6 +78,40 @@ def check_network_shapes(generator: Optional[nn.Module], discriminator: nn.Modul
             m.train(mode)
 
 
+DEFAULT_IMAGE_SHAPE = (1, 8, 8)  # the embedded digits
+
+
+def resolve_image_shape(image_shape: Optional[Sequence[int]], generator: object, discriminator: object,
+                        latent_dim: int) -> Tuple[int, ...]:
+    """``image_shape`` as given; when it is None, the shape a generator *instance* makes (or a discriminator
+    instance's ``in_shape``), else the digits' (1, 8, 8). A given ``image_shape`` that disagrees with the
+    networks is an error naming both shapes."""
+    inferred, source = None, ""
+    if isinstance(generator, nn.Module):
+        was_training = generator.training
+        try:
+            generator.eval()
+            device = next(iter(generator.parameters()), torch.zeros(0)).device
+            with torch.no_grad():
+                inferred = tuple(generator(torch.zeros(2, latent_dim, device=device)).shape[1:])
+        except RuntimeError as error:
+            raise ValueError(f"The generator does not accept latent vectors of latent_dim={latent_dim} ({error}): "
+                             "pass the latent_dim it was built for.") from error
+        finally:
+            generator.train(was_training)
+        source = "the generator makes examples of shape"
+    elif isinstance(discriminator, nn.Module) and getattr(discriminator, "in_shape", None) is not None:
+        inferred, source = tuple(int(s) for s in discriminator.in_shape), "the discriminator takes examples of shape"
+    if image_shape is None:
+        return inferred if inferred is not None else DEFAULT_IMAGE_SHAPE
+    image_shape = tuple(int(s) for s in image_shape)
+    if inferred is not None and inferred != image_shape:
+        raise ValueError(f"image_shape={image_shape} was given (by you or linked from the data), but {source} "
+                         f"{inferred}: leave image_shape out to take it from the networks, or build the networks "
+                         f"for {image_shape}.")
+    return image_shape
+
+
 def check_data_matches(module: pl.LightningModule) -> None:
     """Raise if the trainer's data module describes other examples than the model was built for."""
     datamodule = getattr(module.trainer, "datamodule", None) if module._trainer is not None else None
@@ -142,7 +176,8 @@ class AdversarialModule(pl.LightningModule):
     """Base class: builds G and D, owns the two Adam optimizers and the training loop.
 
     Args:
-        image_shape: shape of one example (linked from the data module by the CLI).
+        image_shape: shape of one example (linked from the data module by the CLI); None takes it from a
+            generator given as an instance (its output shape), else (1, 8, 8).
         num_classes: number of classes K (linked from the data module by the CLI).
         latent_dim: size of the generator's input noise.
         generator / discriminator: a module, a factory, or None for the subclass default.
@@ -174,7 +209,7 @@ class AdversarialModule(pl.LightningModule):
 
     def __init__(
         self,
-        image_shape: Sequence[int] = (1, 8, 8),
+        image_shape: Optional[Sequence[int]] = None,
         num_classes: int = 10,
         latent_dim: int = 64,
         generator: Optional[GeneratorFactory] = None,
@@ -200,9 +235,9 @@ class AdversarialModule(pl.LightningModule):
         for name, decay in (("ema_decay", ema_decay), ("d_ema_decay", d_ema_decay)):
             if decay is not None and not 0.0 < decay < 1.0:
                 raise ValueError(f"{name} must be in (0, 1) (e.g. 0.999), or None for no average; got {decay}.")
-        self.image_shape = tuple(int(s) for s in image_shape)
-        self.num_classes = int(num_classes)
         self.latent_dim = int(latent_dim)
+        self.image_shape = resolve_image_shape(image_shape, generator, discriminator, self.latent_dim)
+        self.num_classes = int(num_classes)
         self.lr_d, self.lr_g, self.betas = lr_d, lr_g, tuple(betas)
         self.n_critic, self.g_steps = int(n_critic), int(g_steps)
         self.latent_distribution = latent_distribution

@@ -13,7 +13,8 @@ Per stage (``val``, ``test``) it logs
   a fixed generated batch (``*_fake``; the EMA generator when enabled).
 
 ``classifier_diagnostics(stage)`` returns them (with the confusion matrix) for callbacks;
-``predict_step`` returns classes.
+``predict_step`` returns ``{"preds": (B,), "probs": (B, K)}`` (``catgan.predictions.PredictionWriter`` writes
+them). The data's class names (``class_names``, e.g. an ImageFolder's folder names) are kept in checkpoints.
 """
 
 from __future__ import annotations
@@ -81,9 +82,28 @@ class ClassifierEvaluationMixin:
     def test_step(self, batch: Tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._evaluate("test", batch)
 
-    def predict_step(self, batch: Union[Tensor, Tuple[Tensor, ...]], batch_idx: int) -> Tensor:
+    def predict_step(self, batch: Union[Tensor, Tuple[Tensor, ...]], batch_idx: int) -> Dict[str, Tensor]:
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self.classify(x).argmax(dim=1)  # (B,)
+        probs = self.classify(x).float().softmax(dim=1)  # (B, K)
+        return {"preds": probs.argmax(dim=1), "probs": probs}
+
+    # -- class names: from the training data, kept in checkpoints ---------------------------------------
+    class_names: Optional[list] = None
+
+    def setup(self, stage: str) -> None:
+        super().setup(stage)
+        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
+        names = getattr(datamodule, "class_names", None)
+        if names and len(names) == self.num_classes:
+            self.class_names = [str(n) for n in names]
+
+    def on_save_checkpoint(self, checkpoint: Dict[str, object]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["catgan_class_names"] = self.class_names
+
+    def on_load_checkpoint(self, checkpoint: Dict[str, object]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        self.class_names = checkpoint.get("catgan_class_names") or self.class_names
 
     # -- epoch-end diagnostics --------------------------------------------------------------------
     def diagnostic_fakes(self) -> Optional[Tensor]:

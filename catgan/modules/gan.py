@@ -21,7 +21,7 @@ class GAN(AdversarialModule):
 
     def __init__(
         self,
-        image_shape: Sequence[int] = (1, 8, 8),
+        image_shape: Optional[Sequence[int]] = None,
         num_classes: int = 10,
         loss: str = "non_saturating",
         gp_weight: float = 0.0,

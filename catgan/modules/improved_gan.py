@@ -34,7 +34,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
 
     def __init__(
         self,
-        image_shape: Sequence[int] = (1, 8, 8),
+        image_shape: Optional[Sequence[int]] = None,
         num_classes: int = 10,
         supervised_weight: float = 1.0,
         latent_dim: int = 64,

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from catgan.modules.base import (DiscriminatorFactory, build_network, check_checkpoint_class, check_data_matches,
-                                 check_network_shapes, model_class_name)
+                                 check_network_shapes, model_class_name, resolve_image_shape)
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 
 
@@ -23,7 +23,7 @@ class SupervisedClassifier(ClassifierEvaluationMixin, pl.LightningModule):
 
     def __init__(
         self,
-        image_shape: Sequence[int] = (1, 8, 8),
+        image_shape: Optional[Sequence[int]] = None,
         num_classes: int = 10,
         discriminator: Optional[DiscriminatorFactory] = None,
         lr: float = 1e-3,
@@ -33,13 +33,14 @@ class SupervisedClassifier(ClassifierEvaluationMixin, pl.LightningModule):
         super().__init__()
         from catgan.nets import MLPDiscriminator
 
-        self.image_shape = tuple(int(s) for s in image_shape)
+        self.image_shape = resolve_image_shape(image_shape, None, discriminator, 0)
         self.num_classes = int(num_classes)
         self.discriminator = build_network(discriminator, MLPDiscriminator, self.image_shape, self.num_classes)
         self.init_classifier_metrics(self.num_classes)
         self.save_hyperparameters()
 
     def setup(self, stage: str) -> None:
+        super().setup(stage)  # the data's class names (ClassifierEvaluationMixin)
         check_data_matches(self)
         check_network_shapes(None, self.discriminator, 0, self.image_shape, self.num_classes)
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
@@ -47,10 +48,12 @@ class SupervisedClassifier(ClassifierEvaluationMixin, pl.LightningModule):
             raise ValueError("SupervisedClassifier needs labeled data: set data.num_labeled > 0.")
 
     def on_save_checkpoint(self, checkpoint) -> None:
+        super().on_save_checkpoint(checkpoint)
         checkpoint["catgan_model_class"] = model_class_name(self)
 
     def on_load_checkpoint(self, checkpoint) -> None:
         check_checkpoint_class(self, checkpoint)
+        super().on_load_checkpoint(checkpoint)
 
     def training_step(self, batch: Dict[str, object], batch_idx: int) -> Tensor:
         if "labeled" not in batch:

@@ -104,10 +104,47 @@ def test_predict_and_sample_shapes():
     model = CatGAN(image_shape=(1, 8, 8), num_classes=10)
     images = model.sample(7)
     assert images.shape == (7, 1, 8, 8) and 0 <= images.min() and images.max() <= 1
-    preds = model.predict_step((images, torch.zeros(7, dtype=torch.long)), 0)
+    out = model.predict_step((images, torch.zeros(7, dtype=torch.long)), 0)
+    preds = out["preds"]
+    assert torch.allclose(out["probs"].sum(1), torch.ones(7)) and torch.equal(out["probs"].argmax(1), preds)
     assert preds.shape == (7,) and preds.dtype == torch.long and preds.max() < 10
 
 
 def test_catgan_needs_two_classes():
     with pytest.raises(ValueError, match="at least 2 classes"):
         CatGAN(image_shape=(2,), num_classes=1)
+
+
+# -- image_shape from networks given as instances ------------------------------------------------------------------
+
+
+def point_networks(latent_dim=4):
+    from catgan.nets import MLPDiscriminator, MLPGenerator
+
+    return (MLPGenerator(latent_dim, (2,), hidden=(8,), output="identity"),
+            MLPDiscriminator((2,), 3, hidden=(8,)))
+
+
+@pytest.mark.parametrize("name", ["CatGAN", "GAN", "ImprovedGAN"])
+def test_image_shape_is_taken_from_network_instances(name):
+    import catgan
+    from catgan.nets import MLPDiscriminator
+
+    cls = getattr(catgan, name)
+    g, d = point_networks()
+    if name == "GAN":
+        d = MLPDiscriminator((2,), 1, hidden=(8,))
+    model = cls(generator=g, discriminator=d, latent_dim=4, num_classes=3)
+    assert model.image_shape == (2,)
+    assert cls(num_classes=3).image_shape == (1, 8, 8)  # factories: the digits default
+
+
+def test_a_wrong_image_shape_names_both_shapes():
+    from catgan import CatGAN, SupervisedClassifier
+
+    g, d = point_networks()
+    with pytest.raises(ValueError, match=r"image_shape=\(1, 8, 8\).*\(2,\)"):
+        CatGAN(generator=g, discriminator=d, latent_dim=4, num_classes=3, image_shape=(1, 8, 8))
+    with pytest.raises(ValueError, match="latent_dim=64"):
+        CatGAN(generator=g, discriminator=d, num_classes=3)  # G was built for 4-d latents
+    assert SupervisedClassifier(discriminator=d, num_classes=3).image_shape == (2,)

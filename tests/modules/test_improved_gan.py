@@ -113,7 +113,7 @@ def test_parts_logged_and_predict():
     trainer = one_batch_fit(model, {"unlabeled": x, "labeled": (x[:6], y[:6])})
     assert {"train/d/loss_real", "train/d/loss_fake", "train/d/cross_entropy_labeled", "train/d/logsumexp_real",
             "train/g/feature_distance", "train/g/loss", "train/loss_total"} <= set(trainer.callback_metrics)
-    preds = model.predict_step((x, y), 0)
+    preds = model.predict_step((x, y), 0)["preds"]
     assert preds.shape == (30,) and preds.dtype == torch.long and preds.max() < 3
     assert catgan.ImprovedGAN is ImprovedGAN
     assert ImprovedGAN(image_shape=(1, 8, 8)).sample(5).shape == (5, 1, 8, 8)  # default networks
