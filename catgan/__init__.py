@@ -5,7 +5,7 @@ Public names: ``catgan.CatGAN``, ``catgan.GAN``, ``catgan.ImprovedGAN``, ``catga
 (data modules).
 """
 
-from catgan.modules import CatGAN, GAN, AdversarialModule, ImprovedGAN, SupervisedClassifier
+from catgan.modules import GAN, AdversarialModule, CatGAN, ImprovedGAN, SupervisedClassifier
 
 __version__ = "0.1.0"
 __all__ = ["AdversarialModule", "CatGAN", "GAN", "ImprovedGAN", "SupervisedClassifier", "__version__"]

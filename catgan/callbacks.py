@@ -114,8 +114,16 @@ class SampleGridCallback(pl.Callback):
     models of non-image data (2-D points) are skipped. Uses the EMA generator when the module has one.
     """
 
-    def __init__(self, num_samples: int = 64, every_n_epochs: int = 1, key: str = "samples", seed: int = 0,
-                 per_class: int = 10, pool_size: int = 1000, image_shape: Optional[Sequence[int]] = None) -> None:
+    def __init__(
+        self,
+        num_samples: int = 64,
+        every_n_epochs: int = 1,
+        key: str = "samples",
+        seed: int = 0,
+        per_class: int = 10,
+        pool_size: int = 1000,
+        image_shape: Optional[Sequence[int]] = None,
+    ) -> None:
         self.num_samples, self.every_n_epochs, self.key, self.seed = num_samples, every_n_epochs, key, seed
         self.per_class, self.pool_size = per_class, pool_size
         self.image_shape = tuple(image_shape) if image_shape is not None else None
@@ -131,7 +139,7 @@ class SampleGridCallback(pl.Callback):
         pool = pl_module.sample(self.pool_size, z=fixed_latent(pl_module, self.pool_size, self.seed))
         was_training = pl_module.training
         pl_module.eval()
-        classes = torch.cat([pl_module.classify(pool[i:i + 500]).argmax(dim=1) for i in range(0, len(pool), 500)])
+        classes = torch.cat([pl_module.classify(pool[i : i + 500]).argmax(dim=1) for i in range(0, len(pool), 500)])
         pl_module.train(was_training)
         pool = pool.reshape(-1, *shape)
         cells = torch.full((pl_module.num_classes, self.per_class, *shape), 0.5, device=pool.device)
@@ -169,8 +177,15 @@ def confusion_figure(diagnostics: Dict[str, Tensor], match_clusters: bool = Fals
     if k <= 20:
         for i in range(k):
             for j in range(k):
-                ax.text(j, i, str(int(confusion[i, j])), ha="center", va="center", fontsize=8,
-                        color="white" if rates[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(int(confusion[i, j])),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if rates[i, j] > 0.5 else "black",
+                )
     accuracy = float(confusion.diagonal().sum()) / max(int(confusion.sum()), 1)
     ax.set_title(f"{'cluster-matched ' if match_clusters else ''}accuracy {accuracy:.3f}")
     ax.set_xlabel("predicted cluster (matched)" if match_clusters else "predicted class")
@@ -179,8 +194,12 @@ def confusion_figure(diagnostics: Dict[str, Tensor], match_clusters: bool = Fals
     ax.set_yticks(range(k))
     bars = figure.add_subplot(1, 2, 2)
     width = 0.4 if "class_freq_fake" in diagnostics else 0.8
-    bars.bar(np.arange(k) - (width / 2 if width < 0.8 else 0), diagnostics["class_freq_real"].cpu().numpy(),
-             width, label="real (validation)")
+    bars.bar(
+        np.arange(k) - (width / 2 if width < 0.8 else 0),
+        diagnostics["class_freq_real"].cpu().numpy(),
+        width,
+        label="real (validation)",
+    )
     if "class_freq_fake" in diagnostics:
         bars.bar(np.arange(k) + width / 2, diagnostics["class_freq_fake"].cpu().numpy(), width, label="generated")
     bars.axhline(1.0 / k, color="grey", linestyle="--", linewidth=1)
@@ -261,15 +280,28 @@ def decision_region_figure(pl_module: pl.LightningModule, real: Tensor, fake: Te
         probs = scores.softmax(dim=1)
         confidence, classes = probs.max(dim=1)
         colours = colormaps["tab10"](classes.numpy() % 10)[:, :3]  # (R*R, 3)
-        shade = (0.35 + 0.65 * (confidence.numpy()[:, None] - 1 / scores.shape[1]) / (1 - 1 / scores.shape[1]))
+        shade = 0.35 + 0.65 * (confidence.numpy()[:, None] - 1 / scores.shape[1]) / (1 - 1 / scores.shape[1])
         rgb = 1.0 - shade.clip(0, 1) * (1.0 - colours)  # faint where D is unsure
         ax.imshow(rgb.reshape(resolution, resolution, 3), origin="lower", extent=extent, aspect="auto")
-        ax.contour(xs.numpy(), ys.numpy(), classes.reshape(resolution, resolution).numpy(),
-                   levels=np.arange(scores.shape[1]) + 0.5, colors="k", linewidths=0.8)
+        ax.contour(
+            xs.numpy(),
+            ys.numpy(),
+            classes.reshape(resolution, resolution).numpy(),
+            levels=np.arange(scores.shape[1]) + 0.5,
+            colors="k",
+            linewidths=0.8,
+        )
         title = f"D's {scores.shape[1]} classes"
     else:
-        image = ax.imshow(torch.sigmoid(scores[:, 0]).reshape(resolution, resolution).numpy(), origin="lower",
-                          extent=extent, aspect="auto", cmap="RdBu", vmin=0, vmax=1)
+        image = ax.imshow(
+            torch.sigmoid(scores[:, 0]).reshape(resolution, resolution).numpy(),
+            origin="lower",
+            extent=extent,
+            aspect="auto",
+            cmap="RdBu",
+            vmin=0,
+            vmax=1,
+        )
         figure.colorbar(image, ax=ax, label="sigmoid(D(x))")
         title = "D's score"
     ax.scatter(real[:, 0], real[:, 1], s=6, c="k", label="real")
@@ -287,8 +319,15 @@ class DecisionRegionCallback(pl.Callback):
     regions with ``num_points`` real training points and ``num_fakes`` generated points (fixed latents)
     as ``decision_regions``. Skips other data."""
 
-    def __init__(self, every_n_epochs: int = 5, num_points: int = 500, num_fakes: int = 500, resolution: int = 200,
-                 key: str = "decision_regions", seed: int = 0) -> None:
+    def __init__(
+        self,
+        every_n_epochs: int = 5,
+        num_points: int = 500,
+        num_fakes: int = 500,
+        resolution: int = 200,
+        key: str = "decision_regions",
+        seed: int = 0,
+    ) -> None:
         self.every_n_epochs, self.num_points, self.num_fakes = every_n_epochs, num_points, num_fakes
         self.resolution, self.key, self.seed = resolution, key, seed
 
@@ -317,8 +356,17 @@ class SampleQualityCallback(pl.Callback):
     ``scripts/train_feature_classifier.py`` (trained on the same data set). Lower is better.
     """
 
-    def __init__(self, classifier_path: str, num_samples: int = 1000, num_real: int = 10000, split: str = "test",
-                 every_n_epochs: int = 1, kid_subsets: int = 50, kid_subset_size: int = 1000, seed: int = 0) -> None:
+    def __init__(
+        self,
+        classifier_path: str,
+        num_samples: int = 1000,
+        num_real: int = 10000,
+        split: str = "test",
+        every_n_epochs: int = 1,
+        kid_subsets: int = 50,
+        kid_subset_size: int = 1000,
+        seed: int = 0,
+    ) -> None:
         if split not in ("train", "val", "test"):
             raise ValueError(f"SampleQualityCallback: split must be 'train', 'val' or 'test', got {split!r}.")
         self.classifier_path, self.split, self.seed = classifier_path, split, seed
@@ -332,16 +380,22 @@ class SampleQualityCallback(pl.Callback):
         from catgan.metrics import ClassifierFeatures, load_feature_classifier
 
         if not hasattr(pl_module, "sample"):
-            raise ValueError(f"SampleQualityCallback needs a module with a generator; {type(pl_module).__name__} "
-                             "has none: remove the callback.")
+            raise ValueError(
+                f"SampleQualityCallback needs a module with a generator; {type(pl_module).__name__} "
+                "has none: remove the callback."
+            )
         classifier, record = load_feature_classifier(self.classifier_path)
         if math.prod(record["in_shape"]) != math.prod(pl_module.image_shape):
-            raise ValueError(f"The feature classifier {self.classifier_path!r} takes examples of shape "
-                             f"{tuple(record['in_shape'])}, but the model makes {tuple(pl_module.image_shape)}: train "
-                             "one on this data set with scripts/train_feature_classifier.py.")
+            raise ValueError(
+                f"The feature classifier {self.classifier_path!r} takes examples of shape "
+                f"{tuple(record['in_shape'])}, but the model makes {tuple(pl_module.image_shape)}: train "
+                "one on this data set with scripts/train_feature_classifier.py."
+            )
         if getattr(getattr(trainer, "datamodule", None), "splits", False) is False:
-            raise ValueError("SampleQualityCallback reads real images from a catgan data module (trainer.datamodule"
-                             ".splits): fit with a catgan.data module.")
+            raise ValueError(
+                "SampleQualityCallback reads real images from a catgan data module (trainer.datamodule"
+                ".splits): fit with a catgan.data module."
+            )
         self._extractor = ClassifierFeatures(classifier, record["in_shape"])
 
     @torch.no_grad()
@@ -355,8 +409,9 @@ class SampleQualityCallback(pl.Callback):
         z = fixed_latent(pl_module, self.num_samples, self.seed)
         fake = torch.cat([pl_module.sample(chunk.shape[0], z=chunk) for chunk in z.split(500)])
         fake_features = extract_features(self._extractor, fake.reshape(fake.shape[0], -1))
-        kid, kid_std = kernel_distance(self._real_features, fake_features, self.kid_subsets, self.kid_subset_size,
-                                       self.seed)
+        kid, kid_std = kernel_distance(
+            self._real_features, fake_features, self.kid_subsets, self.kid_subset_size, self.seed
+        )
         return {"fd": frechet_distance(self._real_features, fake_features), "kid": kid, "kid_std": kid_std}
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

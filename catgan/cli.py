@@ -19,11 +19,10 @@ import time
 from typing import List, Optional
 
 import torch
-
+from jsonargparse import lazy_instance
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, WandbLogger
-from jsonargparse import lazy_instance
 from lightning.pytorch.utilities.model_helpers import is_overridden
 
 from catgan.callbacks import ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback
@@ -40,17 +39,29 @@ class CatGANCLI(LightningCLI):
         # the newest weights at every epoch end (last.ckpt), whether or not validation ran
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_on_train_epoch_end": True})
-        parser.add_argument("--torch_threads", type=Optional[int], default=None,
-                            help="torch.set_num_threads for CPU work; null keeps torch's default (all cores). "
-                                 "Small networks run fastest on 1 thread, and 1 thread is immune to other jobs "
-                                 "competing for the cores.")
-        parser.add_argument("--test_after_fit", type=bool, default=True,
-                            help="Evaluate the test split with the final weights after fit.")
+        parser.add_argument(
+            "--torch_threads",
+            type=Optional[int],
+            default=None,
+            help="torch.set_num_threads for CPU work; null keeps torch's default (all cores). "
+            "Small networks run fastest on 1 thread, and 1 thread is immune to other jobs "
+            "competing for the cores.",
+        )
+        parser.add_argument(
+            "--test_after_fit",
+            type=bool,
+            default=True,
+            help="Evaluate the test split with the final weights after fit.",
+        )
         # predict: what to classify (default: the data module's test split) and where the CSV goes
         parser.add_lightning_class_args(PredictionWriter, "prediction_writer")
-        parser.add_argument("--predict_input", type=Optional[str], default=None,
-                            help="predict: a folder of images (recursive) or an .npy/.npz array to classify "
-                                 "instead of the data module's test split.")
+        parser.add_argument(
+            "--predict_input",
+            type=Optional[str],
+            default=None,
+            help="predict: a folder of images (recursive) or an .npy/.npz array to classify "
+            "instead of the data module's test split.",
+        )
         # No default model/data class: jsonargparse would carry a default class's values over to
         # whichever class a config picks (omni-us/jsonargparse#460). Configs name both.
 
@@ -102,15 +113,17 @@ def load_checkpoint_model(ckpt_path: str):
     import importlib
 
     if not os.path.isfile(ckpt_path):
-        raise SystemExit(f"catgan: checkpoint {ckpt_path!r} not found (a run's checkpoints are in "
-                         "<run>/checkpoints/last.ckpt).")
+        raise SystemExit(
+            f"catgan: checkpoint {ckpt_path!r} not found (a run's checkpoints are in <run>/checkpoints/last.ckpt)."
+        )
     checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     name = checkpoint.get("catgan_model_class")
     if not name:
         raise SystemExit(f"catgan: {ckpt_path!r} is not a catgan checkpoint (it names no catgan model class).")
     module, cls = name.rsplit(".", 1)
-    return getattr(importlib.import_module(module), cls).load_from_checkpoint(ckpt_path, map_location="cpu",
-                                                                              weights_only=False)
+    return getattr(importlib.import_module(module), cls).load_from_checkpoint(
+        ckpt_path, map_location="cpu", weights_only=False
+    )
 
 
 def sample_main(argv: List[str]) -> dict:
@@ -119,9 +132,13 @@ def sample_main(argv: List[str]) -> dict:
 
     from catgan.predictions import write_samples
 
-    parser = argparse.ArgumentParser(prog="catgan sample", description=(
-        "Write samples of a trained generator (its EMA when kept) to files; for CatGAN and ImprovedGAN also the "
-        "class D assigns to each (in the PNG names and in samples.npz's 'classes')."))
+    parser = argparse.ArgumentParser(
+        prog="catgan sample",
+        description=(
+            "Write samples of a trained generator (its EMA when kept) to files; for CatGAN and ImprovedGAN also the "
+            "class D assigns to each (in the PNG names and in samples.npz's 'classes')."
+        ),
+    )
     parser.add_argument("--ckpt_path", required=True)
     parser.add_argument("--num", type=int, default=64)
     parser.add_argument("--out", default=None, help="folder (default: samples/ in the checkpoint's run folder)")

@@ -42,8 +42,11 @@ class LearningCurve(pl.Callback):
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.sanity_checking:  # only epochs that validated get val numbers (no stale values)
-            self._val = {name: float(trainer.callback_metrics[name]) for name in ("val/acc", "val/cluster_acc", "val/acc_raw")
-                         if name in trainer.callback_metrics}
+            self._val = {
+                name: float(trainer.callback_metrics[name])
+                for name in ("val/acc", "val/cluster_acc", "val/acc_raw")
+                if name in trainer.callback_metrics
+            }
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         for name, value in trainer.callback_metrics.items():
@@ -71,15 +74,20 @@ class LearningCurve(pl.Callback):
             pl_module.train(was_training)
         preds, targets = torch.cat(preds), torch.cat(targets)
         k = int(getattr(pl_module, "num_classes", int(targets.max()) + 1))
-        result = {"test/acc": float((preds == targets).float().mean()),
-                  "test/cluster_acc": float(clustering_accuracy(preds, targets, k))}
+        result = {
+            "test/acc": float((preds == targets).float().mean()),
+            "test/cluster_acc": float(clustering_accuracy(preds, targets, k)),
+        }
         if raw_preds:
             result["test/acc_raw"] = float((torch.cat(raw_preds) == targets).float().mean())
         return result
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        row: Dict[str, float] = {"epoch": trainer.current_epoch + 1, "step": trainer.global_step,
-                                 "seconds": round(time.perf_counter() - self._started, 2)}
+        row: Dict[str, float] = {
+            "epoch": trainer.current_epoch + 1,
+            "step": trainer.global_step,
+            "seconds": round(time.perf_counter() - self._started, 2),
+        }
         row.update(self._val)
         self._val = {}
         if self.test_every_epoch and trainer.datamodule is not None and hasattr(pl_module, "classify"):

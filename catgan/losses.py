@@ -56,8 +56,14 @@ def _detached(parts: Parts) -> Parts:
     return {name: value.detach() for name, value in parts.items()}
 
 
-def _with_supervised_term(caller: str, loss: Tensor, parts: Parts, logits_labeled: Optional[Tensor],
-                          labels: Optional[Tensor], supervised_weight: float) -> LossAndParts:
+def _with_supervised_term(
+    caller: str,
+    loss: Tensor,
+    parts: Parts,
+    logits_labeled: Optional[Tensor],
+    labels: Optional[Tensor],
+    supervised_weight: float,
+) -> LossAndParts:
     """Adds ``supervised_weight * CE(logits_labeled, labels)`` (minimized) when labels are given, records
     it and the total in ``parts``, and returns ``(loss, detached parts)``."""
     if labels is not None and supervised_weight != 0:
@@ -218,8 +224,10 @@ def improved_gan_discriminator_loss(
     it is finite for logits of any finite size (tested up to +-1e4).
     """
     if logits_real.dim() != 2 or logits_fake.dim() != 2 or logits_real.shape[1] != logits_fake.shape[1]:
-        raise ValueError(f"improved_gan_discriminator_loss: expected (B, K) and (M, K) logits, got "
-                         f"{tuple(logits_real.shape)} and {tuple(logits_fake.shape)}.")
+        raise ValueError(
+            f"improved_gan_discriminator_loss: expected (B, K) and (M, K) logits, got "
+            f"{tuple(logits_real.shape)} and {tuple(logits_fake.shape)}."
+        )
     lse_real = torch.logsumexp(logits_real.float(), dim=1)  # (B,) l(x)
     lse_fake = torch.logsumexp(logits_fake.float(), dim=1)  # (M,) l(G(z))
     loss_real = F.softplus(-lse_real).mean()  # -log D(x)
@@ -233,7 +241,9 @@ def improved_gan_discriminator_loss(
         "prob_real_on_real": torch.sigmoid(lse_real).mean(),
         "prob_real_on_fake": torch.sigmoid(lse_fake).mean(),
     }
-    return _with_supervised_term("improved_gan_discriminator_loss", loss, parts, logits_labeled, labels, supervised_weight)
+    return _with_supervised_term(
+        "improved_gan_discriminator_loss", loss, parts, logits_labeled, labels, supervised_weight
+    )
 
 
 def feature_matching_loss(features_real: Tensor, features_fake: Tensor) -> LossAndParts:
@@ -242,8 +252,10 @@ def feature_matching_loss(features_real: Tensor, features_fake: Tensor) -> LossA
     features_real: (B, F), detached here (only G learns from this loss); features_fake: (M, F).
     """
     if features_real.shape[1:] != features_fake.shape[1:]:
-        raise ValueError(f"feature_matching_loss: real features {tuple(features_real.shape)} and fake features "
-                         f"{tuple(features_fake.shape)} differ beyond the batch dimension.")
+        raise ValueError(
+            f"feature_matching_loss: real features {tuple(features_real.shape)} and fake features "
+            f"{tuple(features_fake.shape)} differ beyond the batch dimension."
+        )
     mean_real = features_real.detach().float().flatten(1).mean(dim=0)  # (F,)
     mean_fake = features_fake.float().flatten(1).mean(dim=0)  # (F,)
     loss = (mean_real - mean_fake).pow(2).sum()

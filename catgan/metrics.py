@@ -48,8 +48,11 @@ class ClusteringAccuracy(Metric):
         super().__init__(**kwargs)
         self.num_clusters = int(num_clusters)
         self.num_classes = int(num_classes if num_classes is not None else num_clusters)
-        self.add_state("confusion", default=torch.zeros(self.num_clusters, self.num_classes, dtype=torch.long),
-                       dist_reduce_fx="sum")
+        self.add_state(
+            "confusion",
+            default=torch.zeros(self.num_clusters, self.num_classes, dtype=torch.long),
+            dist_reduce_fx="sum",
+        )
 
     def update(self, preds: Tensor, targets: Tensor) -> None:
         if preds.dim() == 2:
@@ -91,7 +94,7 @@ class ClassifierDiagnostics(Metric):
 
         logits = logits.detach().float()
         flat = targets.long() * self.num_classes + logits.argmax(dim=1)
-        self.confusion += torch.bincount(flat, minlength=self.num_classes ** 2).view_as(self.confusion)
+        self.confusion += torch.bincount(flat, minlength=self.num_classes**2).view_as(self.confusion)
         self.prob_sum += logits.softmax(dim=1).sum(dim=0).double()
         self.entropy_sum += entropy(logits).sum().double()
 
@@ -120,14 +123,16 @@ class ClassifierFeatures(nn.Module):
     def __init__(self, classifier: nn.Module, in_shape: Sequence[int]) -> None:
         super().__init__()
         if not callable(getattr(classifier, "features", None)):
-            raise TypeError(f"{type(classifier).__name__} has no `features(x)` method: use a classifier saved by "
-                            "scripts/train_feature_classifier.py or a catgan.nets.MLPDiscriminator.")
+            raise TypeError(
+                f"{type(classifier).__name__} has no `features(x)` method: use a classifier saved by "
+                "scripts/train_feature_classifier.py or a catgan.nets.MLPDiscriminator."
+            )
         self.classifier = classifier.eval().requires_grad_(False)
         self.in_shape = tuple(int(s) for s in in_shape)
         device = next(classifier.parameters()).device
         self.num_features = int(self(torch.zeros(2, *self.in_shape, device=device)).shape[1])
 
-    def train(self, mode: bool = True) -> "ClassifierFeatures":
+    def train(self, mode: bool = True) -> ClassifierFeatures:
         return super().train(False)  # always evaluate the classifier in eval mode
 
     @torch.no_grad()
@@ -165,8 +170,9 @@ def frechet_distance(real_features: Tensor, fake_features: Tensor) -> Tensor:
     return metric.compute().float()
 
 
-def kernel_distance(real_features: Tensor, fake_features: Tensor, subsets: int = 100, subset_size: int = 1000,
-                    seed: int = 0) -> Tuple[Tensor, Tensor]:
+def kernel_distance(
+    real_features: Tensor, fake_features: Tensor, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+) -> Tuple[Tensor, Tensor]:
     """KID: the unbiased MMD^2 with the kernel k(a, b) = (a.b / F + 1)^3, averaged over ``subsets``
     random subsets of ``min(subset_size, N, M)`` examples (drawn from ``seed``; the global RNG is left
     untouched). Returns (mean, std over subsets)."""
@@ -176,8 +182,9 @@ def kernel_distance(real_features: Tensor, fake_features: Tensor, subsets: int =
     size = min(subset_size, real_features.shape[0], fake_features.shape[0])
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
-        metric = KernelInceptionDistance(feature=_GivenFeatures(real_features.shape[1]), subsets=subsets,
-                                         subset_size=size).to(real_features.device)
+        metric = KernelInceptionDistance(
+            feature=_GivenFeatures(real_features.shape[1]), subsets=subsets, subset_size=size
+        ).to(real_features.device)
         metric.update(real_features.double(), real=True)
         metric.update(fake_features.double(), real=False)
         torch.manual_seed(seed)
@@ -189,11 +196,17 @@ def kernel_distance(real_features: Tensor, fake_features: Tensor, subsets: int =
 def extract_features(extractor: nn.Module, images: Tensor, batch_size: int = 500) -> Tensor:
     """(N, *shape) images -> (N, F) features, computed in batches on the extractor's device."""
     device = next(extractor.parameters()).device
-    return torch.cat([extractor(images[i:i + batch_size].to(device)) for i in range(0, images.shape[0], batch_size)])
+    return torch.cat([extractor(images[i : i + batch_size].to(device)) for i in range(0, images.shape[0], batch_size)])
 
 
-def sample_quality(extractor: nn.Module, real_images: Tensor, fake_images: Tensor, kid_subsets: int = 100,
-                   kid_subset_size: int = 1000, seed: int = 0) -> Dict[str, Tensor]:
+def sample_quality(
+    extractor: nn.Module,
+    real_images: Tensor,
+    fake_images: Tensor,
+    kid_subsets: int = 100,
+    kid_subset_size: int = 1000,
+    seed: int = 0,
+) -> Dict[str, Tensor]:
     """FD and KID of ``fake_images`` against ``real_images`` in the feature space of ``extractor``
     (e.g. ``ClassifierFeatures(load_feature_classifier(path))``). Returns {"fd", "kid", "kid_std"}."""
     real, fake = extract_features(extractor, real_images), extract_features(extractor, fake_images)
@@ -205,8 +218,9 @@ def sample_quality(extractor: nn.Module, real_images: Tensor, fake_images: Tenso
 FEATURE_CLASSIFIER_FORMAT = "catgan.feature_classifier.v1"
 
 
-def build_feature_classifier(in_shape: Sequence[int], num_classes: int,
-                             hidden: Sequence[int] = (512, 256)) -> nn.Module:
+def build_feature_classifier(
+    in_shape: Sequence[int], num_classes: int, hidden: Sequence[int] = (512, 256)
+) -> nn.Module:
     """The classifier whose last hidden layer is the FD/KID feature space: an MLP without noise,
     dropout or batch norm (so train and eval modes compute the same features)."""
     from catgan.nets import MLPDiscriminator
@@ -214,10 +228,20 @@ def build_feature_classifier(in_shape: Sequence[int], num_classes: int,
     return MLPDiscriminator(in_shape, num_classes, hidden=tuple(hidden), noise_std=0.0, negative_slope=0.0)
 
 
-def save_feature_classifier(classifier: nn.Module, path: str, in_shape: Sequence[int], num_classes: int,
-                            hidden: Sequence[int], **info: object) -> None:
-    torch.save({"format": FEATURE_CLASSIFIER_FORMAT, "in_shape": list(in_shape), "num_classes": int(num_classes),
-                "hidden": list(hidden), "state_dict": classifier.state_dict(), "info": info}, path)
+def save_feature_classifier(
+    classifier: nn.Module, path: str, in_shape: Sequence[int], num_classes: int, hidden: Sequence[int], **info: object
+) -> None:
+    torch.save(
+        {
+            "format": FEATURE_CLASSIFIER_FORMAT,
+            "in_shape": list(in_shape),
+            "num_classes": int(num_classes),
+            "hidden": list(hidden),
+            "state_dict": classifier.state_dict(),
+            "info": info,
+        },
+        path,
+    )
 
 
 def load_feature_classifier(path: str, map_location: str = "cpu") -> Tuple[nn.Module, Dict[str, object]]:
@@ -226,8 +250,10 @@ def load_feature_classifier(path: str, map_location: str = "cpu") -> Tuple[nn.Mo
     import os
 
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"No feature classifier at {path!r}: train one with "
-                                f"`python scripts/train_feature_classifier.py --out {path}`.")
+        raise FileNotFoundError(
+            f"No feature classifier at {path!r}: train one with "
+            f"`python scripts/train_feature_classifier.py --out {path}`."
+        )
     record = torch.load(path, map_location=map_location, weights_only=True)
     if not isinstance(record, dict) or record.get("format") != FEATURE_CLASSIFIER_FORMAT:
         raise ValueError(f"{path!r} is not a feature classifier saved by scripts/train_feature_classifier.py.")

@@ -61,13 +61,16 @@ class PredictionWriter(BasePredictionWriter):
         self._writer = csv.writer(self._file)
         self._rows = 0
 
-    def write_on_batch_end(self, trainer, pl_module, prediction: Any, batch_indices, batch, batch_idx: int,
-                           dataloader_idx: int) -> None:
+    def write_on_batch_end(
+        self, trainer, pl_module, prediction: Any, batch_indices, batch, batch_idx: int, dataloader_idx: int
+    ) -> None:
         if self._writer is None:
             return
         if not isinstance(prediction, dict) or "probs" not in prediction:
-            raise TypeError(f"PredictionWriter needs predict_step to return {{'probs': (B, K)}}; "
-                            f"{type(pl_module).__name__} returned {type(prediction).__name__}.")
+            raise TypeError(
+                f"PredictionWriter needs predict_step to return {{'probs': (B, K)}}; "
+                f"{type(pl_module).__name__} returned {type(prediction).__name__}."
+            )
         probs = prediction["probs"].detach().float().cpu()  # (B, K)
         names = class_labels(pl_module, probs.shape[1])
         ids: Optional[Sequence[str]] = getattr(trainer.datamodule, "predict_ids", None) if trainer.datamodule else None
@@ -90,8 +93,14 @@ class PredictionWriter(BasePredictionWriter):
 
 
 @torch.no_grad()
-def write_samples(model: pl.LightningModule, num: int, out_dir: str, formats: Sequence[str] = ("png", "npz"),
-                  seed: int = 0, batch_size: int = 500) -> Dict[str, Any]:
+def write_samples(
+    model: pl.LightningModule,
+    num: int,
+    out_dir: str,
+    formats: Sequence[str] = ("png", "npz"),
+    seed: int = 0,
+    batch_size: int = 500,
+) -> Dict[str, Any]:
     """``num`` samples of ``model``'s generator (its EMA when kept) to ``out_dir``: ``sample_00000.png`` ...
     (grey or RGB images of ``image_shape``; a flat vector is shown as a square image when it is one) and/or
     ``samples.npz`` with ``x`` (num, *image_shape) in the generator's range and, for models with a K-way

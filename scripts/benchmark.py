@@ -83,8 +83,9 @@ def make_data(data_dir: str, n: int = 60000) -> Tuple[torch.Tensor, torch.Tensor
 
 def networks() -> Tuple[MLPGenerator, MLPDiscriminator]:
     g = MLPGenerator(LATENT_DIM, (784,), hidden=(500, 500, 1000), batch_norm=True, output="sigmoid")
-    d = MLPDiscriminator((784,), 10, hidden=(1000, 500, 250, 250, 250), noise_std=0.3, batch_norm=True,
-                         negative_slope=0.1)
+    d = MLPDiscriminator(
+        (784,), 10, hidden=(1000, 500, 250, 250, 250), noise_std=0.3, batch_norm=True, negative_slope=0.1
+    )
     return g, d
 
 
@@ -92,8 +93,9 @@ class PlainLoop:
     """The same D and G updates as ``AdversarialModule.training_step`` + ``CatGAN``'s losses, in plain PyTorch
     (tests/test_benchmark.py checks that both end with the same weights from the same batch and seed)."""
 
-    def __init__(self, generator, discriminator, unlabeled: Iterable, labeled: Iterable, compile: bool = False,
-                 lr: float = 2e-4) -> None:
+    def __init__(
+        self, generator, discriminator, unlabeled: Iterable, labeled: Iterable, compile: bool = False, lr: float = 2e-4
+    ) -> None:
         self.g, self.d = copy.deepcopy(generator), copy.deepcopy(discriminator)
         if compile:
             self.g.compile()
@@ -185,30 +187,61 @@ def run_interleaved(x, y, rounds: int, block: int, compile: bool, cli_like: bool
     dm = TensorDataModule(x, y, num_labeled=NUM_LABELED, batch_size=BATCH, labeled_batch_size=BATCH)
     dm.setup()
     labeled = dm.labeled_indices
-    plain = PlainLoop(g, d, TensorBatchLoader(x, batch_size=BATCH, shuffle=True, drop_last=True, seed=10),
-                      TensorBatchLoader(x[labeled], y[labeled], batch_size=BATCH, shuffle=True, drop_last=True, seed=11),
-                      compile)
-    model = CatGAN(image_shape=(784,), num_classes=10, supervised_weight=1.0, latent_dim=LATENT_DIM,
-                   generator=copy.deepcopy(g), discriminator=copy.deepcopy(d), lr_d=2e-4, lr_g=2e-4,
-                   betas=(0.5, 0.999), compile=compile)
+    plain = PlainLoop(
+        g,
+        d,
+        TensorBatchLoader(x, batch_size=BATCH, shuffle=True, drop_last=True, seed=10),
+        TensorBatchLoader(x[labeled], y[labeled], batch_size=BATCH, shuffle=True, drop_last=True, seed=11),
+        compile,
+    )
+    model = CatGAN(
+        image_shape=(784,),
+        num_classes=10,
+        supervised_weight=1.0,
+        latent_dim=LATENT_DIM,
+        generator=copy.deepcopy(g),
+        discriminator=copy.deepcopy(d),
+        lr_d=2e-4,
+        lr_g=2e-4,
+        betas=(0.5, 0.999),
+        compile=compile,
+    )
     interleave = Interleave(plain, block)
     with tempfile.TemporaryDirectory() as tmp:
         logger = pl.loggers.CSVLogger(tmp) if cli_like else False
-        trainer = pl.Trainer(max_epochs=1, limit_train_batches=rounds * block, limit_val_batches=0,
-                             num_sanity_val_steps=0, logger=logger, log_every_n_steps=10,
-                             enable_progress_bar=cli_like, enable_model_summary=False, enable_checkpointing=False,
-                             callbacks=[interleave], default_root_dir=tmp)
+        trainer = pl.Trainer(
+            max_epochs=1,
+            limit_train_batches=rounds * block,
+            limit_val_batches=0,
+            num_sanity_val_steps=0,
+            logger=logger,
+            log_every_n_steps=10,
+            enable_progress_bar=cli_like,
+            enable_model_summary=False,
+            enable_checkpointing=False,
+            callbacks=[interleave],
+            default_root_dir=tmp,
+        )
         started = time.perf_counter()
         trainer.fit(model, datamodule=dm)
         total = time.perf_counter() - started
     lightning = [t for block_times in interleave.lightning[1:] for t in block_times]  # round 0 is warm-up
     plain_times = [t for block_times in interleave.plain_times[1:] for t in block_times]
-    per_round = [statistics.median(a) / statistics.median(b)
-                 for a, b in zip(interleave.lightning[1:], interleave.plain_times[1:]) if a and b]
-    return {"lightning_ms": 1000 * statistics.median(lightning), "plain_ms": 1000 * statistics.median(plain_times),
-            "ratio": statistics.median(lightning) / statistics.median(plain_times), "round_ratios": per_round,
-            "warmup_lightning_s": sum(interleave.lightning[0]), "warmup_plain_s": sum(interleave.plain_times[0]),
-            "n": len(lightning), "fit_s": total}
+    per_round = [
+        statistics.median(a) / statistics.median(b)
+        for a, b in zip(interleave.lightning[1:], interleave.plain_times[1:])
+        if a and b
+    ]
+    return {
+        "lightning_ms": 1000 * statistics.median(lightning),
+        "plain_ms": 1000 * statistics.median(plain_times),
+        "ratio": statistics.median(lightning) / statistics.median(plain_times),
+        "round_ratios": per_round,
+        "warmup_lightning_s": sum(interleave.lightning[0]),
+        "warmup_plain_s": sum(interleave.plain_times[0]),
+        "n": len(lightning),
+        "fit_s": total,
+    }
 
 
 def loader_throughput(dm: BaseSemiSupervisedDataModule, batches: int) -> float:
@@ -239,8 +272,13 @@ def main(argv=None) -> Dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds (the first is warm-up)")
     parser.add_argument("--block", type=int, default=20, help="iterations per block")
-    parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (1: on a shared 2-core box, 2 "
-                        "threads measured 5-10x slower, OpenMP threads waiting on descheduled peers)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch.set_num_threads (1: on a shared 2-core box, 2 "
+        "threads measured 5-10x slower, OpenMP threads waiting on descheduled peers)",
+    )
     parser.add_argument("--compile", action="store_true", help="torch.compile both networks on both sides")
     parser.add_argument("--data-dir", default="", help="folder holding MNIST/raw (default: random data)")
     parser.add_argument("--modes", nargs="+", default=["cli", "bare"], choices=["cli", "bare"])
@@ -256,25 +294,36 @@ def main(argv=None) -> Dict[str, object]:
     from catgan.data import DigitsDataModule
 
     digits = loader_throughput(DigitsDataModule(num_labeled=50), 2000)
-    tensors = loader_throughput(TensorDataModule(x, y, num_labeled=NUM_LABELED, batch_size=BATCH,
-                                                 labeled_batch_size=BATCH), 2000)
+    tensors = loader_throughput(
+        TensorDataModule(x, y, num_labeled=NUM_LABELED, batch_size=BATCH, labeled_batch_size=BATCH), 2000
+    )
     print(f"\n$ python scripts/benchmark.py {' '.join(argv if argv is not None else sys.argv[1:])}")
-    print(f"\ncatgan benchmark {datetime.datetime.now().isoformat(timespec='seconds')}: torch {torch.__version__}, "
-          f"lightning {pl.__version__}, {args.threads} thread(s), data {source}, compile={args.compile}, "
-          f"{args.rounds - 1} timed rounds x {args.block} iterations per side, load average {load_average()}")
+    print(
+        f"\ncatgan benchmark {datetime.datetime.now().isoformat(timespec='seconds')}: torch {torch.__version__}, "
+        f"lightning {pl.__version__}, {args.threads} thread(s), data {source}, compile={args.compile}, "
+        f"{args.rounds - 1} timed rounds x {args.block} iterations per side, load average {load_average()}"
+    )
     print(f"{'setting':<34} {'Lightning ms/it':>15} {'plain ms/it':>12} {'ratio':>7} {'ratio per round':>30}")
     names = {"cli": "Lightning as the CLI (pbar, logger)", "bare": "Lightning bare (no pbar/logger)"}
     for mode, r in results.items():
         rounds = " ".join(f"{v:.3f}" for v in r["round_ratios"])
         print(f"{names[mode]:<34} {r['lightning_ms']:>15.1f} {r['plain_ms']:>12.1f} {r['ratio']:>7.3f} {rounds:>30}")
         if args.compile:
-            print(f"{'':<34} warm-up (first {args.block} its incl. compile): Lightning {r['warmup_lightning_s']:.1f} s,"
-                  f" plain {r['warmup_plain_s']:.1f} s")
-    print(f"training loader alone: DigitsDataModule {digits:,.0f} batches/s; 60000x784 tensor module "
-          f"{tensors:,.0f} batches/s (100 unlabeled + 100 labeled)")
+            print(
+                f"{'':<34} warm-up (first {args.block} its incl. compile): Lightning {r['warmup_lightning_s']:.1f} s,"
+                f" plain {r['warmup_plain_s']:.1f} s"
+            )
+    print(
+        f"training loader alone: DigitsDataModule {digits:,.0f} batches/s; 60000x784 tensor module "
+        f"{tensors:,.0f} batches/s (100 unlabeled + 100 labeled)"
+    )
     print(f"peak RSS: {peak_rss_mb():.0f} MB (after making the data: {rss_data:.0f} MB)")
-    return {"results": results, "digits_batches_per_s": digits, "tensor_batches_per_s": tensors,
-            "peak_rss_mb": peak_rss_mb()}
+    return {
+        "results": results,
+        "digits_batches_per_s": digits,
+        "tensor_batches_per_s": tensors,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 if __name__ == "__main__":

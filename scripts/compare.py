@@ -40,19 +40,47 @@ def config_path(data: str, method: str) -> str:
 def check_mnist_files(data_dir: str) -> None:
     """Raise before any training if the MNIST files are not under ``<data_dir>/MNIST/raw``."""
     raw = os.path.join(data_dir, "MNIST", "raw")
-    missing = [name + ".gz" for name in MNIST_FILES
-               if not (os.path.exists(os.path.join(raw, name)) or os.path.exists(os.path.join(raw, name + ".gz")))]
+    missing = [
+        name + ".gz"
+        for name in MNIST_FILES
+        if not (os.path.exists(os.path.join(raw, name)) or os.path.exists(os.path.join(raw, name + ".gz")))
+    ]
     if missing:
-        raise FileNotFoundError(f"MNIST files missing under {os.path.abspath(raw)}: {', '.join(missing)}. Copy the "
-                                f"four MNIST .gz files there, or point --data-dir at the folder that holds MNIST/raw.")
+        raise FileNotFoundError(
+            f"MNIST files missing under {os.path.abspath(raw)}: {', '.join(missing)}. Copy the "
+            f"four MNIST .gz files there, or point --data-dir at the folder that holds MNIST/raw."
+        )
 
 
-def cli_args(data: str, method: str, seed: int, tmp: str, num_labeled: Optional[int], epochs: Optional[int],
-             data_dir: str, extra: List[str]) -> List[str]:
-    args = ["fit", "--config", config_path(data, method), "--seed_everything", str(seed),
-            "--data.init_args.seed", str(seed), "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
-            "--trainer.enable_model_summary", "false", "--trainer.default_root_dir", tmp,
-            "--checkpoint.dirpath", os.path.join(tmp, "checkpoints")]
+def cli_args(
+    data: str,
+    method: str,
+    seed: int,
+    tmp: str,
+    num_labeled: Optional[int],
+    epochs: Optional[int],
+    data_dir: str,
+    extra: List[str],
+) -> List[str]:
+    args = [
+        "fit",
+        "--config",
+        config_path(data, method),
+        "--seed_everything",
+        str(seed),
+        "--data.init_args.seed",
+        str(seed),
+        "--trainer.logger",
+        "false",
+        "--trainer.enable_progress_bar",
+        "false",
+        "--trainer.enable_model_summary",
+        "false",
+        "--trainer.default_root_dir",
+        tmp,
+        "--checkpoint.dirpath",
+        os.path.join(tmp, "checkpoints"),
+    ]
     if num_labeled is not None:
         args += ["--data.init_args.num_labeled", str(num_labeled)]
     if epochs is not None:
@@ -62,8 +90,16 @@ def cli_args(data: str, method: str, seed: int, tmp: str, num_labeled: Optional[
     return args + extra
 
 
-def run_one(data: str, method: str, seed: int, num_labeled: Optional[int], epochs: Optional[int], data_dir: str,
-            extra: List[str], out_dir: str) -> Dict[str, object]:
+def run_one(
+    data: str,
+    method: str,
+    seed: int,
+    num_labeled: Optional[int],
+    epochs: Optional[int],
+    data_dir: str,
+    extra: List[str],
+    out_dir: str,
+) -> Dict[str, object]:
     """Fit and test one method with one seed; write and return its record."""
     from catgan.cli import main as catgan_cli
 
@@ -77,10 +113,17 @@ def run_one(data: str, method: str, seed: int, num_labeled: Optional[int], epoch
     if "test/acc" not in metrics:
         raise RuntimeError(f"{method} seed {seed}: no test/acc after fit (was --test_after_fit turned off?).")
     record = {
-        "method": METHODS[method], "data": data, "config": os.path.relpath(config_path(data, method), REPO),
-        "seed": seed, "num_labeled": cli.datamodule.num_labeled, "max_epochs": cli.trainer.max_epochs,
-        "optimizer_steps": cli.trainer.global_step, "test_acc": metrics["test/acc"],
-        "test_error": 1.0 - metrics["test/acc"], "metrics": metrics, "wall_seconds": round(wall_seconds, 2),
+        "method": METHODS[method],
+        "data": data,
+        "config": os.path.relpath(config_path(data, method), REPO),
+        "seed": seed,
+        "num_labeled": cli.datamodule.num_labeled,
+        "max_epochs": cli.trainer.max_epochs,
+        "optimizer_steps": cli.trainer.global_step,
+        "test_acc": metrics["test/acc"],
+        "test_error": 1.0 - metrics["test/acc"],
+        "metrics": metrics,
+        "wall_seconds": round(wall_seconds, 2),
         "fit_seconds": round(cli.fit_seconds, 2) if hasattr(cli, "fit_seconds") else None,
         "cli_args": [a.replace(tmp, "<tmp>") for a in args],
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -107,12 +150,16 @@ def summary_table(records: List[Dict[str, object]]) -> str:
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", choices=["digits", "mnist"], default="digits")
-    parser.add_argument("--num-labeled", type=int, default=None,
-                        help="labeled examples, a multiple of 10 (default: the configs' 50 for digits, 100 for mnist)")
+    parser.add_argument(
+        "--num-labeled",
+        type=int,
+        default=None,
+        help="labeled examples, a multiple of 10 (default: the configs' 50 for digits, 100 for mnist)",
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=None, help="max_epochs for every run (default: the configs')")
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
@@ -137,15 +184,21 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, object]]:
     records = []
     for seed in args.seeds:
         for method in args.methods:
-            record = run_one(args.data, method, seed, args.num_labeled, args.epochs, args.data_dir, args.extra,
-                             args.out)
+            record = run_one(
+                args.data, method, seed, args.num_labeled, args.epochs, args.data_dir, args.extra, args.out
+            )
             records.append(record)
-            print(f"compare: {record['method']} seed {seed}: test error {100 * record['test_error']:.2f} % "
-                  f"in {record['wall_seconds']:.1f} s", flush=True)
+            print(
+                f"compare: {record['method']} seed {seed}: test error {100 * record['test_error']:.2f} % "
+                f"in {record['wall_seconds']:.1f} s",
+                flush=True,
+            )
     labels = records[0]["num_labeled"]
     epochs = "/".join(str(e) for e in sorted({r["max_epochs"] for r in records}))
-    print(f"\n{args.data}, {labels} labels, seeds {' '.join(map(str, args.seeds))}, {epochs} epochs "
-          f"(JSON per run in {args.out})")
+    print(
+        f"\n{args.data}, {labels} labels, seeds {' '.join(map(str, args.seeds))}, {epochs} epochs "
+        f"(JSON per run in {args.out})"
+    )
     print(summary_table(records))
     return records
 

@@ -31,16 +31,21 @@ def read_curve(path: str, metric: str) -> Tuple[List[int], List[float]]:
         data = json.load(f)
     rows = data.get("epochs") or data.get("curve")
     if rows is None:
-        raise ValueError(f"{path} holds no learning curve (no 'epochs' or 'curve' list): run reproduce.py with --curve.")
+        raise ValueError(
+            f"{path} holds no learning curve (no 'epochs' or 'curve' list): run reproduce.py with --curve."
+        )
     rows = [r for r in rows if metric in r]
     if not rows:
-        raise ValueError(f"{path} has no {metric!r} values; choose --metric among test/acc, val/acc, "
-                         f"test/cluster_acc, val/cluster_acc.")
+        raise ValueError(
+            f"{path} has no {metric!r} values; choose --metric among test/acc, val/acc, "
+            f"test/cluster_acc, val/cluster_acc."
+        )
     return [int(r["epoch"]) for r in rows], [100.0 * (1.0 - float(r[metric])) for r in rows]
 
 
-def projected_epoch(epochs: Sequence[int], errors: Sequence[float], target: float, model: str = "log-linear",
-                    from_epoch: int = 1) -> float:
+def projected_epoch(
+    epochs: Sequence[int], errors: Sequence[float], target: float, model: str = "log-linear", from_epoch: int = 1
+) -> float:
     """The epoch at which a least-squares fit of the error curve (epochs >= ``from_epoch``) reaches ``target``
     (same unit as ``errors``); ``inf`` when the fitted curve does not fall.
 
@@ -70,8 +75,9 @@ def _epochs_text(epoch: float) -> str:
 def projection_text(epochs: Sequence[int], errors: Sequence[float], target: float, from_epoch: int) -> str:
     """Both models' projected epochs, or why the curve cannot be fitted (e.g. it ends before ``from_epoch``)."""
     try:
-        return ", ".join(f"{m} {_epochs_text(projected_epoch(epochs, errors, target, m, from_epoch))}"
-                         for m in PROJECTION_MODELS)
+        return ", ".join(
+            f"{m} {_epochs_text(projected_epoch(epochs, errors, target, m, from_epoch))}" for m in PROJECTION_MODELS
+        )
     except ValueError as error:
         return f"not projected ({error})"
 
@@ -83,8 +89,9 @@ def split_label(spec: str) -> Tuple[str, str]:
     return os.path.splitext(os.path.basename(spec))[0], spec
 
 
-def plot(curves: List[str], out: str, metric: str = "test/acc", hlines: List[str] = (), title: str = "",
-         log_y: bool = True) -> None:
+def plot(
+    curves: List[str], out: str, metric: str = "test/acc", hlines: List[str] = (), title: str = "", log_y: bool = True
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -98,8 +105,14 @@ def plot(curves: List[str], out: str, metric: str = "test/acc", hlines: List[str
     for spec in hlines:
         label, value = split_label(spec)
         ax.axhline(float(value), linestyle="--", linewidth=1.0, color="gray")
-        ax.annotate(label, (ax.get_xlim()[0], float(value)), textcoords="offset points", xytext=(4, 3), fontsize=8,
-                    color="dimgray")
+        ax.annotate(
+            label,
+            (ax.get_xlim()[0], float(value)),
+            textcoords="offset points",
+            xytext=(4, 3),
+            fontsize=8,
+            color="dimgray",
+        )
     if log_y:
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.5, 1, 2, 3, 5, 10, 20, 30, 50, 100]))
@@ -125,20 +138,28 @@ def main() -> None:
     parser.add_argument("--title", default="")
     parser.add_argument("--linear", action="store_true", help="linear error axis (default: log)")
     parser.add_argument("--out", default="docs/images/mnist_learning_curve.png")
-    parser.add_argument("--project", type=float, metavar="TARGET",
-                        help="print the epoch at which each curve's fits reach TARGET %% error")
+    parser.add_argument(
+        "--project",
+        type=float,
+        metavar="TARGET",
+        help="print the epoch at which each curve's fits reach TARGET %% error",
+    )
     parser.add_argument("--project-from", type=int, default=1, metavar="EPOCH", help="fit epochs >= EPOCH only")
     args = parser.parse_args()
     plot(args.curves, args.out, args.metric, args.hline, args.title, not args.linear)
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1024:.0f} KB)")
     if args.project is not None:
-        print(f"projected epoch to reach {args.project:g} % {args.metric.split('/')[0]} error "
-              f"(fits of epochs >= {args.project_from}; extrapolations):")
+        print(
+            f"projected epoch to reach {args.project:g} % {args.metric.split('/')[0]} error "
+            f"(fits of epochs >= {args.project_from}; extrapolations):"
+        )
         for spec in args.curves:
             label, path = split_label(spec)
             epochs, errors = read_curve(path, args.metric)
-            print(f"  {label}: {errors[-1]:.2f} % at epoch {epochs[-1]}; "
-                  + projection_text(epochs, errors, args.project, args.project_from))
+            print(
+                f"  {label}: {errors[-1]:.2f} % at epoch {epochs[-1]}; "
+                + projection_text(epochs, errors, args.project, args.project_from)
+            )
 
 
 if __name__ == "__main__":

@@ -28,16 +28,31 @@ import tempfile
 import time
 
 
-def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str, logger: str,
-            curve: bool = False) -> dict:
+def run_one(
+    config: str, seed: int, extra: list[str], metric: str, out_dir: str, logger: str, curve: bool = False
+) -> dict:
     from catgan.cli import main
 
     stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}"
     curve_path = os.path.join(out_dir, f"{stem}_curve.json")
     with tempfile.TemporaryDirectory() as tmp:
-        args = ["fit", "--config", config, "--seed_everything", str(seed), "--data.init_args.seed", str(seed),
-                "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false",
-                "--checkpoint.dirpath", os.path.join(tmp, "ckpt"), "--trainer.default_root_dir", tmp]
+        args = [
+            "fit",
+            "--config",
+            config,
+            "--seed_everything",
+            str(seed),
+            "--data.init_args.seed",
+            str(seed),
+            "--trainer.enable_progress_bar",
+            "false",
+            "--trainer.enable_model_summary",
+            "false",
+            "--checkpoint.dirpath",
+            os.path.join(tmp, "ckpt"),
+            "--trainer.default_root_dir",
+            tmp,
+        ]
         if logger == "none":
             args += ["--trainer.logger", "false"]
         if curve:
@@ -48,10 +63,16 @@ def run_one(config: str, seed: int, extra: list[str], metric: str, out_dir: str,
     metrics = {k: v for k, v in getattr(cli, "fit_metrics", {}).items() if k.startswith("val/")}
     metrics.update({k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))})
     record = {
-        "config": config, "seed": seed, "overrides": extra, "metric": metric,
-        "epochs": cli.trainer.current_epoch, "optimizer_steps": cli.trainer.global_step,
-        "fit_seconds": round(getattr(cli, "fit_seconds", float("nan")), 2), "total_seconds": round(total, 2),
-        "metrics": metrics, "error": 1.0 - metrics[metric],
+        "config": config,
+        "seed": seed,
+        "overrides": extra,
+        "metric": metric,
+        "epochs": cli.trainer.current_epoch,
+        "optimizer_steps": cli.trainer.global_step,
+        "fit_seconds": round(getattr(cli, "fit_seconds", float("nan")), 2),
+        "total_seconds": round(total, 2),
+        "metrics": metrics,
+        "error": 1.0 - metrics[metric],
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     if curve:
@@ -87,24 +108,29 @@ def summary_lines(records: list[dict], metric: str) -> list[str]:
     """The per-seed table and the mean ± std line that ``main`` prints."""
     missing = [r["seed"] for r in records if metric not in r["metrics"]]
     if missing:
-        raise ValueError(f"the runs of seeds {missing} recorded no {metric!r}; choose --metric among "
-                         f"{sorted(records[0]['metrics'])}.")
+        raise ValueError(
+            f"the runs of seeds {missing} recorded no {metric!r}; choose --metric among "
+            f"{sorted(records[0]['metrics'])}."
+        )
     errors = [100 * (1 - r["metrics"][metric]) for r in records]
     val_metric = metric.replace("test/", "val/", 1)
     val_errors = [100 * (1 - r["metrics"].get(val_metric, float("nan"))) for r in records]
     lines = [f"{'seed':>4}  {'error %':>8}  {'val error %':>11}  {'epochs':>6}  {'fit s':>7}  {'total s':>7}"]
     for r, e, v in zip(records, errors, val_errors):
-        lines.append(f"{r['seed']:>4}  {e:8.2f}  {v:11.2f}  {r['epochs']:>6}  {r['fit_seconds']:7.1f}  "
-                     f"{r['total_seconds']:7.1f}")
+        lines.append(
+            f"{r['seed']:>4}  {e:8.2f}  {v:11.2f}  {r['epochs']:>6}  {r['fit_seconds']:7.1f}  {r['total_seconds']:7.1f}"
+        )
     spread = statistics.stdev(errors) if len(errors) > 1 else 0.0
-    lines.append(f"mean {metric} error: {statistics.mean(errors):.2f} ± {spread:.2f} % over {len(errors)} seeds "
-                 f"(val {statistics.mean(val_errors):.2f} %; fit {statistics.mean(r['fit_seconds'] for r in records):.1f} s each)")
+    lines.append(
+        f"mean {metric} error: {statistics.mean(errors):.2f} ± {spread:.2f} % over {len(errors)} seeds "
+        f"(val {statistics.mean(val_errors):.2f} %; fit {statistics.mean(r['fit_seconds'] for r in records):.1f} s each)"
+    )
     return lines
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     argv = sys.argv[1:] if argv is None else list(argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True)
@@ -113,9 +139,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out", default="results/reproduce")
     parser.add_argument("--logger", choices=["none", "default"], default="none")
     parser.add_argument("--curve", action="store_true", help="write val/test accuracy per epoch (see above)")
-    parser.add_argument("--summarize", action="store_true",
-                        help="train nothing: print the table of the records already in --out for --config "
-                             "(the newest per seed, e.g. of seeds run as separate processes)")
+    parser.add_argument(
+        "--summarize",
+        action="store_true",
+        help="train nothing: print the table of the records already in --out for --config "
+        "(the newest per seed, e.g. of seeds run as separate processes)",
+    )
     args = parser.parse_args(argv)
     if args.summarize:
         records = load_records(args.out, args.config)
@@ -124,8 +153,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     else:
         if not os.path.exists(args.config):
             parser.error(f"config {args.config} not found")
-        records = [run_one(args.config, seed, extra, args.metric, args.out, args.logger, args.curve)
-                   for seed in args.seeds]
+        records = [
+            run_one(args.config, seed, extra, args.metric, args.out, args.logger, args.curve) for seed in args.seeds
+        ]
     overrides = " ".join(records[0]["overrides"]) if args.summarize else " ".join(extra)
     print(f"\n{args.config} {overrides}")
     print("\n".join(summary_lines(records, args.metric)))

@@ -47,13 +47,21 @@ def data_module(name: str, data_dir: str):
 @torch.no_grad()
 def accuracy(classifier: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     classifier.eval()
-    preds = torch.cat([classifier(x[i:i + 1000]).argmax(dim=1) for i in range(0, x.shape[0], 1000)])
+    preds = torch.cat([classifier(x[i : i + 1000]).argmax(dim=1) for i in range(0, x.shape[0], 1000)])
     return float((preds == y).float().mean())
 
 
-def train(train_x: torch.Tensor, train_y: torch.Tensor, in_shape: Sequence[int], num_classes: int,
-          hidden: Sequence[int], epochs: int, batch_size: int = 128, lr: float = 1e-3,
-          seed: int = 0) -> torch.nn.Module:
+def train(
+    train_x: torch.Tensor,
+    train_y: torch.Tensor,
+    in_shape: Sequence[int],
+    num_classes: int,
+    hidden: Sequence[int],
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+) -> torch.nn.Module:
     """Cross-entropy with Adam and a cosine learning-rate decay, on every training label."""
     torch.manual_seed(seed)
     classifier = build_feature_classifier(in_shape, num_classes, hidden)
@@ -65,7 +73,7 @@ def train(train_x: torch.Tensor, train_y: torch.Tensor, in_shape: Sequence[int],
     for _ in range(epochs):
         order = torch.randperm(train_x.shape[0], generator=generator)
         for i in range(0, train_x.shape[0] - batch_size + 1, batch_size):
-            index = order[i:i + batch_size]
+            index = order[i : i + batch_size]
             loss = F.cross_entropy(classifier(train_x[index]), train_y[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -80,8 +88,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument("--data-dir", default="data", help="folder holding MNIST/raw (for --data mnist)")
     parser.add_argument("--out", default=None, help="output file (default runs/features_<data>.pt)")
     parser.add_argument("--epochs", type=int, default=None, help="default: 60 for digits, 10 for mnist")
-    parser.add_argument("--hidden", type=int, nargs="+", default=[512, 256], help="hidden widths; the last is "
-                        "the feature dimension")
+    parser.add_argument(
+        "--hidden", type=int, nargs="+", default=[512, 256], help="hidden widths; the last is the feature dimension"
+    )
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -96,15 +105,23 @@ def main(argv: Optional[List[str]] = None) -> dict:
     splits = dm.splits
     train_x, train_y = splits.train_x[splits.train_y >= 0], splits.train_y[splits.train_y >= 0]
     started = time.perf_counter()
-    classifier = train(train_x, train_y, dm.image_shape, dm.num_classes, args.hidden, epochs, args.batch_size,
-                       args.lr, args.seed)
-    info = {"data": args.data, "epochs": epochs, "seed": args.seed, "train_seconds": time.perf_counter() - started,
-            "val_accuracy": accuracy(classifier, splits.val_x, splits.val_y),
-            "test_accuracy": accuracy(classifier, splits.test_x, splits.test_y)}
+    classifier = train(
+        train_x, train_y, dm.image_shape, dm.num_classes, args.hidden, epochs, args.batch_size, args.lr, args.seed
+    )
+    info = {
+        "data": args.data,
+        "epochs": epochs,
+        "seed": args.seed,
+        "train_seconds": time.perf_counter() - started,
+        "val_accuracy": accuracy(classifier, splits.val_x, splits.val_y),
+        "test_accuracy": accuracy(classifier, splits.test_x, splits.test_y),
+    }
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     save_feature_classifier(classifier, out, dm.image_shape, dm.num_classes, args.hidden, **info)
-    print(f"feature classifier for {args.data}: test accuracy {info['test_accuracy']:.4f}, "
-          f"{info['train_seconds']:.1f} s, features {args.hidden[-1]}-d -> {out}")
+    print(
+        f"feature classifier for {args.data}: test accuracy {info['test_accuracy']:.4f}, "
+        f"{info['train_seconds']:.1f} s, features {args.hidden[-1]}-d -> {out}"
+    )
     return info
 
 

@@ -52,14 +52,18 @@ def load_space(path: str) -> Dict[str, Dict[str, Any]]:
     with open(path) as f:
         space = yaml.safe_load(f) or {}
     if not isinstance(space, dict) or not space:
-        raise ValueError(f"{path}: expected a mapping of CLI keys to specs, e.g. "
-                         "'model.init_args.lr_d: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}'")
+        raise ValueError(
+            f"{path}: expected a mapping of CLI keys to specs, e.g. "
+            "'model.init_args.lr_d: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}'"
+        )
     for key, spec in space.items():
         if not isinstance(spec, dict):
             raise ValueError(f"{path}: the spec of {key!r} must be a mapping, got {spec!r}")
         if "same_as" in spec:
             if spec["same_as"] not in space or "same_as" in space[spec["same_as"]]:
-                raise ValueError(f"{path}: {key!r} is same_as {spec['same_as']!r}, which is not a sampled key of the space")
+                raise ValueError(
+                    f"{path}: {key!r} is same_as {spec['same_as']!r}, which is not a sampled key of the space"
+                )
             continue
         kind = spec.get("type")
         if kind not in KINDS:
@@ -79,11 +83,13 @@ def suggest(trial, space: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
         if "same_as" in spec:
             continue
         if spec["type"] == "float":
-            values[key] = trial.suggest_float(key, float(spec["low"]), float(spec["high"]), log=bool(spec.get("log")),
-                                              step=spec.get("step"))
+            values[key] = trial.suggest_float(
+                key, float(spec["low"]), float(spec["high"]), log=bool(spec.get("log")), step=spec.get("step")
+            )
         elif spec["type"] == "int":
-            values[key] = trial.suggest_int(key, int(spec["low"]), int(spec["high"]), log=bool(spec.get("log")),
-                                            step=int(spec.get("step", 1)))
+            values[key] = trial.suggest_int(
+                key, int(spec["low"]), int(spec["high"]), log=bool(spec.get("log")), step=int(spec.get("step", 1))
+            )
         else:  # Optuna stores scalars: a list choice travels as its YAML text
             values[key] = decode_choice(trial.suggest_categorical(key, [encode_choice(c) for c in spec["choices"]]))
     for key, spec in space.items():
@@ -93,8 +99,11 @@ def suggest(trial, space: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def encode_choice(choice: Any) -> Any:
-    return choice if choice is None or isinstance(choice, (bool, int, float, str)) else "yaml:" + yaml.safe_dump(
-        choice, default_flow_style=True).strip()
+    return (
+        choice
+        if choice is None or isinstance(choice, (bool, int, float, str))
+        else "yaml:" + yaml.safe_dump(choice, default_flow_style=True).strip()
+    )
 
 
 def decode_choice(value: Any) -> Any:
@@ -137,8 +146,10 @@ def check_space(config: str, space: Dict[str, Dict[str, Any]]) -> None:
                 main(args=["--config", config, "--trainer.logger", "false"] + override_args({key: value}), run=False)
         except SystemExit as error:
             reason = [line for line in stderr.getvalue().splitlines() if "error:" in line.lower()]
-            raise ValueError(f"search-space key {key!r} does not apply to {config} ({reason[-1].strip() if reason else error}): "
-                             f"check the key against `catgan fit --config {config} --print_config`") from None
+            raise ValueError(
+                f"search-space key {key!r} does not apply to {config} ({reason[-1].strip() if reason else error}): "
+                f"check the key against `catgan fit --config {config} --print_config`"
+            ) from None
 
 
 def set_dotted(config: Dict[str, Any], key: str, value: Any) -> None:
@@ -149,16 +160,19 @@ def set_dotted(config: Dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def write_best_config(base: str, values: Dict[str, Any], path: str, study_name: str, score: float,
-                      extra: Optional[List[str]] = None) -> str:
+def write_best_config(
+    base: str, values: Dict[str, Any], path: str, study_name: str, score: float, extra: Optional[List[str]] = None
+) -> str:
     """The base config with the best trial's values, as a YAML file ``catgan fit --config`` runs."""
     with open(base) as f:
         config = yaml.safe_load(f)
     config = copy.deepcopy(config)
     for key, value in values.items():
         set_dotted(config, key, value)
-    header = (f"# {os.path.basename(base)} with the best trial of Optuna study {study_name!r} "
-              f"(mean score {score:.4f}), written by scripts/tune.py on {time.strftime('%Y-%m-%d')}.\n")
+    header = (
+        f"# {os.path.basename(base)} with the best trial of Optuna study {study_name!r} "
+        f"(mean score {score:.4f}), written by scripts/tune.py on {time.strftime('%Y-%m-%d')}.\n"
+    )
     if extra:
         header += f"# The trials also ran with the CLI arguments: {' '.join(extra)}\n"
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -202,8 +216,15 @@ def pruning_callback(trial, metric: str, offset: int):
     return ReportToTrial()
 
 
-def make_objective(config: str, space: Dict[str, Dict[str, Any]], metric: str, seeds: List[int],
-                   extra: List[str], wandb: bool, study_name: str):
+def make_objective(
+    config: str,
+    space: Dict[str, Dict[str, Any]],
+    metric: str,
+    seeds: List[int],
+    extra: List[str],
+    wandb: bool,
+    study_name: str,
+):
     """The objective: mean of ``metric`` over the label splits ``seeds`` at the end of each fit."""
 
     def objective(trial) -> float:
@@ -213,13 +234,33 @@ def make_objective(config: str, space: Dict[str, Dict[str, Any]], metric: str, s
         scores = []
         for index, seed in enumerate(seeds):
             with tempfile.TemporaryDirectory() as tmp:
-                args = ["--config", config, "--seed_everything", str(seed), "--data.init_args.seed", str(seed),
-                        "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false",
-                        "--checkpoint.dirpath", os.path.join(tmp, "ckpt"), "--trainer.default_root_dir", tmp,
-                        "--test_after_fit", "false", "--torch_threads", "1"]
+                args = [
+                    "--config",
+                    config,
+                    "--seed_everything",
+                    str(seed),
+                    "--data.init_args.seed",
+                    str(seed),
+                    "--trainer.enable_progress_bar",
+                    "false",
+                    "--trainer.enable_model_summary",
+                    "false",
+                    "--checkpoint.dirpath",
+                    os.path.join(tmp, "ckpt"),
+                    "--trainer.default_root_dir",
+                    tmp,
+                    "--test_after_fit",
+                    "false",
+                    "--torch_threads",
+                    "1",
+                ]
                 if wandb:
-                    args += ["--trainer.logger.init_args.group", study_name,
-                             "--trainer.logger.init_args.name", f"{study_name}-trial{trial.number}-seed{seed}"]
+                    args += [
+                        "--trainer.logger.init_args.group",
+                        study_name,
+                        "--trainer.logger.init_args.name",
+                        f"{study_name}-trial{trial.number}-seed{seed}",
+                    ]
                 else:
                     args += ["--trainer.logger", "false"]
                 cli = main(args=args + extra + override_args(values), run=False)
@@ -228,8 +269,10 @@ def make_objective(config: str, space: Dict[str, Dict[str, Any]], metric: str, s
                 cli.trainer.fit(cli.model, datamodule=cli.datamodule)
             value = metric_value(cli.trainer.callback_metrics, metric)
             if value is None:
-                raise ValueError(f"the fit logged no {metric!r}; choose --metric among "
-                                 f"{sorted(k for k in cli.trainer.callback_metrics if k.startswith('val/'))}")
+                raise ValueError(
+                    f"the fit logged no {metric!r}; choose --metric among "
+                    f"{sorted(k for k in cli.trainer.callback_metrics if k.startswith('val/'))}"
+                )
             scores.append(value)
             trial.set_user_attr(f"seed{seed}", value)
         trial.set_user_attr("epochs", int(cli.trainer.current_epoch))
@@ -254,16 +297,20 @@ def open_study(storage: str, name: str, pruner: str, seed: Optional[int], resume
     sampler = optuna.samplers.TPESampler(seed=seed)
     if not resume and create:
         try:
-            return optuna.create_study(storage=storage, study_name=name, direction="minimize", sampler=sampler,
-                                       pruner=make_pruner(pruner))
+            return optuna.create_study(
+                storage=storage, study_name=name, direction="minimize", sampler=sampler, pruner=make_pruner(pruner)
+            )
         except optuna.exceptions.DuplicatedStudyError:
-            raise SystemExit(f"tune.py: study {name!r} already exists in {storage}: pass --resume to continue it, "
-                             "or choose another --study-name / --out") from None
+            raise SystemExit(
+                f"tune.py: study {name!r} already exists in {storage}: pass --resume to continue it, "
+                "or choose another --study-name / --out"
+            ) from None
     return optuna.load_study(storage=storage, study_name=name, sampler=sampler, pruner=make_pruner(pruner))
 
 
-def run_worker(args: argparse.Namespace, space: Dict[str, Dict[str, Any]], extra: List[str], worker: int,
-               deadline: float) -> None:
+def run_worker(
+    args: argparse.Namespace, space: Dict[str, Dict[str, Any]], extra: List[str], worker: int, deadline: float
+) -> None:
     """One process: trials until the study holds ``--trials`` finished or pruned trials, or the deadline."""
     import optuna
     import torch
@@ -273,8 +320,9 @@ def run_worker(args: argparse.Namespace, space: Dict[str, Dict[str, Any]], extra
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(args.storage, args.study_name, args.pruner, None if args.seed is None else args.seed + worker,
-                       resume=True)
+    study = open_study(
+        args.storage, args.study_name, args.pruner, None if args.seed is None else args.seed + worker, resume=True
+    )
     objective = make_objective(args.config, space, args.metric, args.seeds, extra, args.wandb, args.study_name)
     remaining = max(deadline - time.time(), 0.0) if args.timeout else None
     stop = MaxTrialsCallback(args.trials, states=(TrialState.COMPLETE, TrialState.PRUNED))
@@ -287,8 +335,9 @@ def format_params(params: Dict[str, Any], short: bool = False) -> str:
     def name(key: str) -> str:
         return key.rsplit(".", 1)[-1] if short else key
 
-    return " ".join(f"{name(k)}={v:.4g}" if isinstance(v, float) else f"{name(k)}={decode_choice(v)}"
-                    for k, v in params.items())
+    return " ".join(
+        f"{name(k)}={v:.4g}" if isinstance(v, float) else f"{name(k)}={decode_choice(v)}" for k, v in params.items()
+    )
 
 
 def report(study, config: str, out: str, top: int = 5) -> List[str]:
@@ -309,13 +358,15 @@ def report(study, config: str, out: str, top: int = 5) -> List[str]:
         lines.append(f"  #{t.number:<4} {t.value:.4f}  {params}")
     space = load_space(study.user_attrs["space"]) if "space" in study.user_attrs else {}
     values = trial_values(best.params, space)
-    path = write_best_config(config, values, os.path.join(out, "best.yaml"), study.study_name, best.value,
-                             study.user_attrs.get("extra"))
+    path = write_best_config(
+        config, values, os.path.join(out, "best.yaml"), study.study_name, best.value, study.user_attrs.get("extra")
+    )
     lines.append(f"best config: {path}")
     if len(finished) >= 2 and len(best.params) > 1:
         try:
             importances = optuna.importance.get_param_importances(
-                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0)
+            )
             lines.append("importance (fANOVA):")
             lines += [f"  {v:6.3f}  {k}" for k, v in importances.items()]
         except (RuntimeError, ValueError) as error:  # e.g. every trial had the same values
@@ -325,7 +376,7 @@ def report(study, config: str, out: str, top: int = 5) -> List[str]:
 
 def main(argv: Optional[List[str]] = None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="the base config (what `catgan fit --config` takes)")
@@ -370,7 +421,9 @@ def main(argv: Optional[List[str]] = None):
         run_worker(args, space, extra, 0, deadline)
     else:
         context = mp.get_context("spawn")
-        workers = [context.Process(target=run_worker, args=(args, space, extra, i, deadline)) for i in range(args.workers)]
+        workers = [
+            context.Process(target=run_worker, args=(args, space, extra, i, deadline)) for i in range(args.workers)
+        ]
         for w in workers:
             w.start()
         for w in workers:
@@ -379,8 +432,10 @@ def main(argv: Optional[List[str]] = None):
             raise SystemExit(f"tune.py: a worker failed (exit codes {[w.exitcode for w in workers]})")
     study = open_study(args.storage, args.study_name, args.pruner, args.seed, resume=True)
     lines = report(study, args.config, args.out)
-    lines.insert(1, f"wall time this call: {time.perf_counter() - started:.0f} s, {args.workers} worker(s); "
-                    f"storage {args.storage}")
+    lines.insert(
+        1,
+        f"wall time this call: {time.perf_counter() - started:.0f} s, {args.workers} worker(s); storage {args.storage}",
+    )
     print("\n".join(lines))
     return study
 

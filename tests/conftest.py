@@ -32,10 +32,14 @@ def run_cli(tmp_path):
 
     def run(*args: str, logger: str = "CSVLogger"):
         extra = [
-            "--trainer.default_root_dir", str(tmp_path),
-            "--trainer.enable_progress_bar", "false",
-            "--trainer.enable_model_summary", "false",
-            "--checkpoint.dirpath", str(tmp_path / "checkpoints"),
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            "--trainer.enable_progress_bar",
+            "false",
+            "--trainer.enable_model_summary",
+            "false",
+            "--checkpoint.dirpath",
+            str(tmp_path / "checkpoints"),
         ]
         if logger == "CSVLogger":
             extra += ["--trainer.logger", "CSVLogger", "--trainer.logger.save_dir", str(tmp_path)]

@@ -6,6 +6,7 @@ import os
 import lightning.pytorch as pl
 import pytest
 import torch
+from torch import nn
 from torch.utils.data import DataLoader
 
 from catgan import GAN, CatGAN, SupervisedClassifier
@@ -15,15 +16,41 @@ from tests.conftest import CONFIGS
 
 
 def trainer(**kwargs):
-    return pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                      enable_model_summary=False, **kwargs)
+    return pl.Trainer(
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **kwargs,
+    )
 
 
 def test_image_shape_that_does_not_match_the_networks():
-    model = CatGAN(image_shape=(1, 8, 8), generator=MLPGenerator(64, (1, 28, 28)))
+    # networks given as instances: refused when the model is built, naming image_shape and both shapes
+    with pytest.raises(ValueError, match=r"image_shape=\(1, 8, 8\).*generator makes examples of shape \(1, 28, 28\)"):
+        CatGAN(image_shape=(1, 8, 8), generator=MLPGenerator(64, (1, 28, 28)))
+    with pytest.raises(ValueError, match=r"image_shape=\(1, 8, 8\).*discriminator takes examples of shape \(784,\)"):
+        CatGAN(image_shape=(1, 8, 8), discriminator=MLPDiscriminator((784,), 10))
+
+    # a factory that builds the wrong network: refused when fit starts, before any step
+    def wrong_generator(latent_dim, image_shape):
+        return MLPGenerator(latent_dim, (1, 28, 28))
+
+    model = CatGAN(image_shape=(1, 8, 8), generator=wrong_generator)
     with pytest.raises(ValueError, match=r"generator makes examples of shape \(1, 28, 28\).*out_shape"):
         trainer().fit(model, DigitsDataModule(num_labeled=50))
-    model = CatGAN(image_shape=(1, 8, 8), discriminator=MLPDiscriminator((784,), 10))
+    assert model.global_step == 0
+
+    class NoInShape(nn.Module):  # a discriminator that does not say its input shape
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+        def forward(self, x):
+            return self.net(x)
+
+    model = CatGAN(image_shape=(1, 8, 8), discriminator=NoInShape())
     with pytest.raises(ValueError, match="discriminator does not accept.*in_shape"):
         trainer().fit(model, DigitsDataModule(num_labeled=50))
 
@@ -70,8 +97,16 @@ def test_default_logger_with_wandb_disabled(run_cli, tmp_path, monkeypatch):
     """The CLI's default W&B logger must not block: WANDB_MODE=disabled (set in conftest) runs."""
     monkeypatch.chdir(tmp_path)
     assert os.environ["WANDB_MODE"] == "disabled"
-    cli = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--trainer.max_epochs", "1",
-                  "--trainer.limit_train_batches", "2", logger="default")
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+        logger="default",
+    )
     assert type(cli.trainer.logger).__name__ == "WandbLogger"
 
 
@@ -80,7 +115,15 @@ def test_without_wandb_the_cli_falls_back_to_csv(run_cli, tmp_path, monkeypatch)
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(catgan.cli, "wandb_available", lambda: False)
-    cli = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--trainer.max_epochs", "1",
-                  "--trainer.limit_train_batches", "2", logger="default")
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+        logger="default",
+    )
     assert type(cli.trainer.logger).__name__ == "CSVLogger"
     assert os.path.exists(os.path.join(cli.trainer.logger.log_dir, "metrics.csv"))

@@ -35,11 +35,20 @@ def test_plain_loop_ends_with_the_modules_weights():
     real, x_labeled, y_labeled = torch.rand(10, 6), torch.rand(10, 6), torch.randint(0, 3, (10,))
     batch = {"unlabeled": real, "labeled": (x_labeled, y_labeled)}
 
-    model = CatGAN(image_shape=(6,), num_classes=3, latent_dim=4, supervised_weight=1.0, lr_d=1e-2, lr_g=1e-2,
-                   generator=copy.deepcopy(generator), discriminator=copy.deepcopy(discriminator))
+    model = CatGAN(
+        image_shape=(6,),
+        num_classes=3,
+        latent_dim=4,
+        supervised_weight=1.0,
+        lr_d=1e-2,
+        lr_g=1e-2,
+        generator=copy.deepcopy(generator),
+        discriminator=copy.deepcopy(discriminator),
+    )
     torch.manual_seed(1)
-    pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-               enable_model_summary=False).fit(model, TwoBatches(batch))
+    pl.Trainer(
+        max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
+    ).fit(model, TwoBatches(batch))
 
     plain = benchmark.PlainLoop(generator, discriminator, [real, real], [(x_labeled, y_labeled)], lr=1e-2)
     torch.manual_seed(1)

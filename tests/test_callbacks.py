@@ -22,9 +22,16 @@ def test_image_grid_is_uint8_scaled_and_enlarged():
 
 def fit_with(logger, tmp_path):
     pl.seed_everything(0)
-    trainer = pl.Trainer(max_epochs=2, limit_train_batches=2, limit_val_batches=0, logger=logger,
-                         callbacks=[SampleGridCallback(num_samples=16)], enable_checkpointing=False,
-                         enable_progress_bar=False, default_root_dir=str(tmp_path))
+    trainer = pl.Trainer(
+        max_epochs=2,
+        limit_train_batches=2,
+        limit_val_batches=0,
+        logger=logger,
+        callbacks=[SampleGridCallback(num_samples=16)],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        default_root_dir=str(tmp_path),
+    )
     trainer.fit(CatGAN(), DigitsDataModule(num_labeled=50))
     return trainer
 

@@ -15,18 +15,35 @@ ALL_CONFIGS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(CONFIGS
 
 
 def test_there_are_configs_for_every_model_family():
-    expected = {"digits_catgan.yaml", "digits_catgan_unsupervised.yaml", "digits_supervised.yaml",
-                "digits_gan_minimax.yaml", "digits_gan_non_saturating.yaml", "digits_gan_hinge.yaml",
-                "digits_gan_least_squares.yaml", "digits_gan_wgan_gp.yaml", "toy_catgan.yaml", "mnist_catgan.yaml",
-                "mnist_pi_catgan_100.yaml", "mnist_pi_100_supervised.yaml", "mnist_conv_catgan_100.yaml",
-                "mnist_conv_100_supervised.yaml", "mnist_catgan_unsupervised.yaml", "cifar10_catgan_4000.yaml",
-                "cifar10_4000_supervised.yaml"}
+    expected = {
+        "digits_catgan.yaml",
+        "digits_catgan_unsupervised.yaml",
+        "digits_supervised.yaml",
+        "digits_gan_minimax.yaml",
+        "digits_gan_non_saturating.yaml",
+        "digits_gan_hinge.yaml",
+        "digits_gan_least_squares.yaml",
+        "digits_gan_wgan_gp.yaml",
+        "toy_catgan.yaml",
+        "mnist_catgan.yaml",
+        "mnist_pi_catgan_100.yaml",
+        "mnist_pi_100_supervised.yaml",
+        "mnist_conv_catgan_100.yaml",
+        "mnist_conv_100_supervised.yaml",
+        "mnist_catgan_unsupervised.yaml",
+        "cifar10_catgan_4000.yaml",
+        "cifar10_4000_supervised.yaml",
+    }
     assert expected <= set(ALL_CONFIGS)
 
 
 # torchvision data classes -> a writer of tiny fake files in that data set's on-disk format
-FAKE_TORCHVISION_FILES = {"MNISTDataModule": write_fake_mnist, "FashionMNISTDataModule": write_fake_fashion_mnist,
-                          "CIFAR10DataModule": write_fake_cifar10, "SVHNDataModule": write_fake_svhn}
+FAKE_TORCHVISION_FILES = {
+    "MNISTDataModule": write_fake_mnist,
+    "FashionMNISTDataModule": write_fake_fashion_mnist,
+    "CIFAR10DataModule": write_fake_cifar10,
+    "SVHNDataModule": write_fake_svhn,
+}
 
 
 @pytest.mark.parametrize("config", ALL_CONFIGS)
@@ -50,8 +67,15 @@ def test_every_config_passes_fast_dev_run(config, run_cli, tmp_path, request):
 
 
 def test_linking_builds_networks_for_the_data(run_cli):
-    cli = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--data.flatten", "true",
-                  "--trainer.fast_dev_run", "1")
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--data.flatten",
+        "true",
+        "--trainer.fast_dev_run",
+        "1",
+    )
     assert cli.model.image_shape == (64,)
     assert cli.model.sample(3).shape == (3, 64)
 
@@ -71,7 +95,15 @@ def test_unknown_config_key_is_rejected_before_training(capsys):
     from catgan.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
-        main(args=["fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--model.init_args.supervised_wieght", "2"])
+        main(
+            args=[
+                "fit",
+                "--config",
+                os.path.join(CONFIGS, "digits_catgan.yaml"),
+                "--model.init_args.supervised_wieght",
+                "2",
+            ]
+        )
     assert exit_info.value.code != 0
     assert "supervised_wieght" in capsys.readouterr().err
 
@@ -79,8 +111,15 @@ def test_unknown_config_key_is_rejected_before_training(capsys):
 def test_checkpoint_reloads_with_custom_networks(run_cli, tmp_path):
     from catgan import CatGAN
 
-    run_cli("fit", "--config", os.path.join(CONFIGS, "toy_catgan.yaml"), "--trainer.max_epochs", "1",
-            "--trainer.limit_train_batches", "2")
+    run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "toy_catgan.yaml"),
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+    )
     checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)  # no pickled objects
     assert checkpoint["catgan_model_class"] == "catgan.modules.catgan.CatGAN"
     model = CatGAN.load_from_checkpoint(str(tmp_path / "checkpoints" / "last.ckpt"), weights_only=True)
@@ -91,8 +130,17 @@ def test_checkpoint_reloads_with_custom_networks(run_cli, tmp_path):
 @pytest.mark.parametrize("config", ["digits_catgan.yaml", "digits_gan_wgan_gp.yaml"])
 def test_bf16_mixed_precision_runs(config, run_cli):
     """The GPU recipe `--trainer.precision bf16-mixed` must work; on CPU it runs under CPU autocast."""
-    cli = run_cli("fit", "--config", os.path.join(CONFIGS, config), "--trainer.precision", "bf16-mixed",
-                  "--trainer.fast_dev_run", "2", "--test_after_fit", "false")
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, config),
+        "--trainer.precision",
+        "bf16-mixed",
+        "--trainer.fast_dev_run",
+        "2",
+        "--test_after_fit",
+        "false",
+    )
     losses = {k: v for k, v in cli.trainer.callback_metrics.items() if k.startswith("train/")}
     assert losses and all(bool(v.isfinite()) for v in losses.values())
 

@@ -15,8 +15,23 @@ def compare():
 
 def test_compare_runs_every_method_and_writes_one_json_per_run(compare, tmp_path, capsys):
     out = tmp_path / "results"
-    records = compare.main(["--data", "digits", "--seeds", "3", "--epochs", "1", "--num-labeled", "30",
-                            "--out", str(out), "--", "--trainer.limit_train_batches", "2"])
+    records = compare.main(
+        [
+            "--data",
+            "digits",
+            "--seeds",
+            "3",
+            "--epochs",
+            "1",
+            "--num-labeled",
+            "30",
+            "--out",
+            str(out),
+            "--",
+            "--trainer.limit_train_batches",
+            "2",
+        ]
+    )
     assert [r["method"] for r in records] == ["CatGAN", "ImprovedGAN", "Supervised"]
     assert [r["optimizer_steps"] for r in records] == [4, 4, 2]  # extra CLI args reach every run: 2 batches
     saved = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
@@ -32,8 +47,9 @@ def test_compare_runs_every_method_and_writes_one_json_per_run(compare, tmp_path
 
 
 def test_summary_table_reports_mean_and_sample_std(compare):
-    records = [{"method": "CatGAN", "test_error": e, "wall_seconds": w}
-               for e, w in ((0.10, 1.0), (0.12, 2.0), (0.14, 3.0))]
+    records = [
+        {"method": "CatGAN", "test_error": e, "wall_seconds": w} for e, w in ((0.10, 1.0), (0.12, 2.0), (0.14, 3.0))
+    ]
     records.append({"method": "Supervised", "test_error": 0.2, "wall_seconds": 4.0})
     rows = compare.summary_table(records).splitlines()
     assert rows[1].split() == ["CatGAN", "3", "12.00", "±", "2.00", "2.0"]

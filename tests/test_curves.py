@@ -13,9 +13,20 @@ plot_learning_curve = load_script("plot_learning_curve")
 
 def test_curve_has_a_row_per_epoch_val_only_when_validated_and_test_of_the_final_weights(run_cli, tmp_path):
     path = tmp_path / "curve.json"
-    cli = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--trainer.max_epochs", "3",
-                  "--trainer.limit_train_batches", "2", "--trainer.check_val_every_n_epoch", "2",
-                  "--trainer.callbacks+=catgan.curves.LearningCurve", "--trainer.callbacks.path", str(path))
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--trainer.max_epochs",
+        "3",
+        "--trainer.limit_train_batches",
+        "2",
+        "--trainer.check_val_every_n_epoch",
+        "2",
+        "--trainer.callbacks+=catgan.curves.LearningCurve",
+        "--trainer.callbacks.path",
+        str(path),
+    )
     rows = json.loads(path.read_text())["epochs"]
     assert [r["epoch"] for r in rows] == [1, 2, 3]
     steps = [r["step"] for r in rows]  # optimizer steps (D and G steps both count)
@@ -29,8 +40,11 @@ def test_curve_has_a_row_per_epoch_val_only_when_validated_and_test_of_the_final
 
 def test_read_curve_gives_percent_error_of_the_rows_that_have_the_metric(tmp_path):
     path = tmp_path / "c.json"
-    path.write_text(json.dumps({"epochs": [{"epoch": 1, "test/acc": 0.9}, {"epoch": 2, "val/acc": 0.5},
-                                           {"epoch": 3, "test/acc": 0.975}]}))
+    path.write_text(
+        json.dumps(
+            {"epochs": [{"epoch": 1, "test/acc": 0.9}, {"epoch": 2, "val/acc": 0.5}, {"epoch": 3, "test/acc": 0.975}]}
+        )
+    )
     epochs, errors = plot_learning_curve.read_curve(str(path), "test/acc")
     assert epochs == [1, 3] and errors == pytest.approx([10.0, 2.5])
     with pytest.raises(ValueError, match="test/cluster_acc"):
@@ -51,12 +65,16 @@ def test_plot_writes_a_png(tmp_path):
 def test_projected_epoch_recovers_the_epoch_of_an_exact_curve():
     epochs = list(range(1, 31))
     log_linear = [20.0 * math.exp(-0.05 * e) for e in epochs]  # 5 % at epoch ln(4) / 0.05
-    assert plot_learning_curve.projected_epoch(epochs, log_linear, 5.0, "log-linear") == pytest.approx(math.log(4) / 0.05)
-    power_law = [30.0 * e ** -0.5 for e in epochs]  # 3 % at epoch 100
+    assert plot_learning_curve.projected_epoch(epochs, log_linear, 5.0, "log-linear") == pytest.approx(
+        math.log(4) / 0.05
+    )
+    power_law = [30.0 * e**-0.5 for e in epochs]  # 3 % at epoch 100
     assert plot_learning_curve.projected_epoch(epochs, power_law, 3.0, "power-law") == pytest.approx(100.0)
     # only the epochs from `from_epoch` on are fitted: a bad start does not move the projection
     noisy_start = [99.0] * 5 + power_law[5:]
-    assert plot_learning_curve.projected_epoch(epochs, noisy_start, 3.0, "power-law", from_epoch=6) == pytest.approx(100.0)
+    assert plot_learning_curve.projected_epoch(epochs, noisy_start, 3.0, "power-law", from_epoch=6) == pytest.approx(
+        100.0
+    )
     assert plot_learning_curve.projected_epoch(epochs, [5.0 + 0.1 * e for e in epochs], 1.0) == math.inf  # rising
     with pytest.raises(ValueError, match="project-from"):
         plot_learning_curve.projected_epoch(epochs, power_law, 3.0, from_epoch=30)
@@ -66,6 +84,6 @@ def test_projected_epoch_recovers_the_epoch_of_an_exact_curve():
 
 def test_projection_text_names_both_models_or_why_a_short_curve_is_skipped():
     epochs = list(range(1, 31))
-    text = plot_learning_curve.projection_text(epochs, [30.0 * e ** -0.5 for e in epochs], 3.0, from_epoch=1)
+    text = plot_learning_curve.projection_text(epochs, [30.0 * e**-0.5 for e in epochs], 3.0, from_epoch=1)
     assert text.startswith("log-linear ~") and "power-law ~100" in text
     assert "not projected" in plot_learning_curve.projection_text(epochs[:20], [25.0] * 20, 1.91, from_epoch=30)

@@ -18,12 +18,16 @@ def _worker(rank, world, port, logits, fake, results):
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
     try:
         shard = logits.chunk(world)[rank].clone().requires_grad_(True)
-        loss, parts = catgan_discriminator_loss(shard, fake.chunk(world)[rank],
-                                                marginal_logits_real=all_gather_batch(shard))
+        loss, parts = catgan_discriminator_loss(
+            shard, fake.chunk(world)[rank], marginal_logits_real=all_gather_batch(shard)
+        )
         loss.backward()
         g_loss, g_parts = catgan_generator_loss(fake.chunk(world)[rank], all_gather_batch(fake.chunk(world)[rank]))
-        results[rank] = (parts["marginal_entropy_real"].item(), g_parts["marginal_entropy_fake"].item(),
-                         shard.grad.clone())
+        results[rank] = (
+            parts["marginal_entropy_real"].item(),
+            g_parts["marginal_entropy_fake"].item(),
+            shard.grad.clone(),
+        )
     finally:
         dist.destroy_process_group()
 
@@ -47,13 +51,34 @@ def test_marginal_entropy_over_two_ranks_equals_the_concatenated_batch():
 
 def test_ddp_fit_on_cpu_through_the_cli(tmp_path):
     env = {**os.environ, "PYTHONPATH": REPO, "OMP_NUM_THREADS": "1"}
-    args = ["fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--trainer.strategy", "ddp",
-            "--trainer.devices", "2", "--trainer.accelerator", "cpu", "--trainer.max_epochs", "1",
-            "--trainer.limit_train_batches", "3", "--trainer.logger", "false", "--trainer.enable_progress_bar",
-            "false", "--model.init_args.marginal_over_ranks", "true", "--trainer.default_root_dir", str(tmp_path),
-            "--checkpoint.dirpath", str(tmp_path / "ckpt")]
-    process = subprocess.run([sys.executable, "-m", "catgan.cli", *args], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=300)
+    args = [
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--trainer.strategy",
+        "ddp",
+        "--trainer.devices",
+        "2",
+        "--trainer.accelerator",
+        "cpu",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "3",
+        "--trainer.logger",
+        "false",
+        "--trainer.enable_progress_bar",
+        "false",
+        "--model.init_args.marginal_over_ranks",
+        "true",
+        "--trainer.default_root_dir",
+        str(tmp_path),
+        "--checkpoint.dirpath",
+        str(tmp_path / "ckpt"),
+    ]
+    process = subprocess.run(
+        [sys.executable, "-m", "catgan.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert process.returncode == 0, process.stderr[-3000:]
     assert "fit finished" in process.stdout and "(6 optimizer steps)" in process.stdout
     assert "test/acc" in process.stdout

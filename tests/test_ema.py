@@ -11,14 +11,30 @@ from catgan.nets import MLPDiscriminator, MLPGenerator
 
 
 def toy_catgan(**kwargs):
-    return CatGAN(image_shape=(2,), num_classes=2, latent_dim=4, lr_d=1e-2, lr_g=1e-2, supervised_weight=0.0,
-                  generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
-                  discriminator=MLPDiscriminator((2,), 2, hidden=(16,)), **kwargs)
+    return CatGAN(
+        image_shape=(2,),
+        num_classes=2,
+        latent_dim=4,
+        lr_d=1e-2,
+        lr_g=1e-2,
+        supervised_weight=0.0,
+        generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+        discriminator=MLPDiscriminator((2,), 2, hidden=(16,)),
+        **kwargs,
+    )
 
 
 def trainer(root, **kwargs):
-    options = dict(max_epochs=1, limit_train_batches=2, limit_val_batches=0, logger=False, enable_progress_bar=False,
-                   enable_model_summary=False, enable_checkpointing=False, default_root_dir=str(root))
+    options = dict(
+        max_epochs=1,
+        limit_train_batches=2,
+        limit_val_batches=0,
+        logger=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        enable_checkpointing=False,
+        default_root_dir=str(root),
+    )
     options.update(kwargs)
     return pl.Trainer(**options)
 
@@ -67,8 +83,9 @@ def test_ema_is_resumed_exactly_from_a_checkpoint(tmp_path):
         pl.seed_everything(0)
         model = toy_catgan(ema_decay=0.9)
         save = ModelCheckpoint(dirpath=str(root), every_n_train_steps=4, save_top_k=-1)
-        t = trainer(root, limit_train_batches=None, callbacks=[save], enable_checkpointing=True, deterministic=True,
-                    **kwargs)
+        t = trainer(
+            root, limit_train_batches=None, callbacks=[save], enable_checkpointing=True, deterministic=True, **kwargs
+        )
         t.fit(model, ToyDataModule(num_train=400), ckpt_path=ckpt_path, weights_only=False)  # module hparams
         return model
 
@@ -110,9 +127,17 @@ class RecordDiscriminator(pl.Callback):
 
 
 def bn_catgan(**kwargs):
-    return CatGAN(image_shape=(2,), num_classes=2, latent_dim=4, lr_d=1e-2, lr_g=1e-2, supervised_weight=0.0,
-                  generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
-                  discriminator=MLPDiscriminator((2,), 2, hidden=(16,), batch_norm=True), **kwargs)
+    return CatGAN(
+        image_shape=(2,),
+        num_classes=2,
+        latent_dim=4,
+        lr_d=1e-2,
+        lr_g=1e-2,
+        supervised_weight=0.0,
+        generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+        discriminator=MLPDiscriminator((2,), 2, hidden=(16,), batch_norm=True),
+        **kwargs,
+    )
 
 
 def test_d_ema_averages_parameters_and_batch_norm_buffers_with_the_warm_up_rate(tmp_path):
@@ -144,7 +169,8 @@ def test_evaluation_classifies_with_the_averaged_d_and_logs_the_raw_one(tmp_path
     plain = bn_catgan()
     assert plain.classifying_discriminator is plain.discriminator
     metrics = trainer(tmp_path, limit_train_batches=0, limit_test_batches=1).test(
-        model, ToyDataModule(num_train=200), verbose=False)[0]
+        model, ToyDataModule(num_train=200), verbose=False
+    )[0]
     assert "test/acc_raw" in metrics and metrics["test/acc"] + metrics["test/acc_raw"] == pytest.approx(1.0)
 
 
@@ -155,8 +181,9 @@ def test_d_ema_is_in_checkpoints_and_resumed_exactly(tmp_path):
         pl.seed_everything(0)
         model = bn_catgan(d_ema_decay=0.9)
         save = ModelCheckpoint(dirpath=str(root), every_n_train_steps=4, save_top_k=-1)
-        t = trainer(root, limit_train_batches=None, callbacks=[save], enable_checkpointing=True, deterministic=True,
-                    **kwargs)
+        t = trainer(
+            root, limit_train_batches=None, callbacks=[save], enable_checkpointing=True, deterministic=True, **kwargs
+        )
         t.fit(model, ToyDataModule(num_train=400), ckpt_path=ckpt_path, weights_only=False)
         return model
 

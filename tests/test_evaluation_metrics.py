@@ -64,8 +64,12 @@ def test_entropies_and_histograms_of_real_and_fixed_generated_data(validated):
     for name, p in (("real", p_real), ("fake", p_fake)):
         mean_p = p.mean(dim=0)
         assert abs(metrics[f"val/marginal_entropy_{name}"].item() - float(-(mean_p * mean_p.log()).sum())) < 1e-5
-        assert abs(metrics[f"val/conditional_entropy_{name}"].item()
-                   - float(-(p * p.clamp_min(1e-30).log()).sum(1).mean())) < 1e-5
+        assert (
+            abs(
+                metrics[f"val/conditional_entropy_{name}"].item() - float(-(p * p.clamp_min(1e-30).log()).sum(1).mean())
+            )
+            < 1e-5
+        )
         histogram = torch.bincount(p.argmax(dim=1), minlength=10).float() / p.shape[0]
         logged = torch.stack([metrics[f"val/class_freq_{name}/{k}"] for k in range(10)])
         assert torch.allclose(logged, histogram, atol=1e-6)

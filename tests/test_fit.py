@@ -9,8 +9,14 @@ EPOCHS = "40"
 
 
 def test_catgan_beats_the_same_network_supervised_baseline(run_cli):
-    common = ["--trainer.max_epochs", EPOCHS, "--trainer.check_val_every_n_epoch", EPOCHS,
-              "--sample_grid.every_n_epochs", EPOCHS]
+    common = [
+        "--trainer.max_epochs",
+        EPOCHS,
+        "--trainer.check_val_every_n_epoch",
+        EPOCHS,
+        "--sample_grid.every_n_epochs",
+        EPOCHS,
+    ]
     catgan = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), *common)
     supervised = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_supervised.yaml"), *common)
     catgan_acc = float(catgan.trainer.callback_metrics["test/acc"])

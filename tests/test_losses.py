@@ -23,8 +23,10 @@ def np_entropy(p):
 @pytest.fixture
 def logits():
     g = torch.Generator().manual_seed(0)
-    return {name: torch.randn(n, 4, generator=g, dtype=torch.float64) * 2 for name, n in
-            (("real", 6), ("fake", 5), ("labeled", 3))}
+    return {
+        name: torch.randn(n, 4, generator=g, dtype=torch.float64) * 2
+        for name, n in (("real", 6), ("fake", 5), ("labeled", 3))
+    }
 
 
 def test_entropies_match_hand_computation(logits):
@@ -103,7 +105,7 @@ def test_gan_losses_match_hand_computation(kind):
         "minimax": -np.log(sig(r)).mean() - np.log(1 - sig(f)).mean(),
         "non_saturating": -np.log(sig(r)).mean() - np.log(1 - sig(f)).mean(),
         "hinge": np.maximum(0, 1 - r).mean() + np.maximum(0, 1 + f).mean(),
-        "least_squares": 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean(),
+        "least_squares": 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f**2).mean(),
         "wasserstein": f.mean() - r.mean(),
     }[kind]
     expected_g = {
@@ -180,8 +182,7 @@ def test_catgan_losses_and_gradients_are_finite_for_any_logits(real, data):
 
 
 @settings(max_examples=40, deadline=None)
-@given(scores=arrays(np.float32, st.integers(1, 8), elements=logit_values),
-       kind=st.sampled_from(losses.GAN_LOSS_KINDS))
+@given(scores=arrays(np.float32, st.integers(1, 8), elements=logit_values), kind=st.sampled_from(losses.GAN_LOSS_KINDS))
 def test_gan_losses_are_finite_for_any_scores(scores, kind):
     s = torch.tensor(scores, requires_grad=True)
     d_loss, _ = losses.gan_discriminator_loss(s, s, kind)
@@ -204,6 +205,7 @@ def test_losses_under_bf16_autocast(scale):
     assert d_loss.dtype == torch.float32 and torch.isfinite(d_loss) and torch.isfinite(g_loss)
     d_loss.backward()
     assert torch.isfinite(layer.weight.grad).all()
-    reference, _ = losses.catgan_discriminator_loss(logits[:16].float(), logits[16:].float(),
-                                                    logits[:4].float(), torch.arange(4))
+    reference, _ = losses.catgan_discriminator_loss(
+        logits[:16].float(), logits[16:].float(), logits[:4].float(), torch.arange(4)
+    )
     assert d_loss.item() == pytest.approx(reference.item(), abs=1e-5)

@@ -22,8 +22,10 @@ def np_softplus(x):
 @pytest.fixture
 def logits():
     g = torch.Generator().manual_seed(1)
-    return {name: torch.randn(n, 4, generator=g, dtype=torch.float64) * 3 for name, n in
-            (("real", 6), ("fake", 5), ("labeled", 3))}
+    return {
+        name: torch.randn(n, 4, generator=g, dtype=torch.float64) * 3
+        for name, n in (("real", 6), ("fake", 5), ("labeled", 3))
+    }
 
 
 def test_discriminator_loss_matches_hand_computation(logits):
@@ -51,8 +53,9 @@ def test_discriminator_loss_matches_hand_computation(logits):
     unsupervised, parts = losses.improved_gan_discriminator_loss(logits["real"], logits["fake"])
     assert "cross_entropy_labeled" not in parts
     assert unsupervised.item() == pytest.approx(loss_real + loss_fake, rel=1e-5)
-    zero_weight, parts = losses.improved_gan_discriminator_loss(logits["real"], logits["fake"], logits["labeled"],
-                                                                labels, 0.0)
+    zero_weight, parts = losses.improved_gan_discriminator_loss(
+        logits["real"], logits["fake"], logits["labeled"], labels, 0.0
+    )
     assert "cross_entropy_labeled" not in parts and zero_weight.item() == pytest.approx(unsupervised.item())
 
 

@@ -13,8 +13,13 @@ from PIL import Image
 from torch import nn
 
 from catgan import GAN, CatGAN
-from catgan.callbacks import (ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback,
-                              decision_region_figure, figure_to_uint8)
+from catgan.callbacks import (
+    ConfusionMatrixCallback,
+    DecisionRegionCallback,
+    SampleGridCallback,
+    decision_region_figure,
+    figure_to_uint8,
+)
 from catgan.data import DigitsDataModule, ToyDataModule
 from catgan.nets import MLPDiscriminator, MLPGenerator
 from tests.conftest import CONFIGS
@@ -62,8 +67,15 @@ def test_grid_has_one_row_per_predicted_class_and_grey_gaps():
 def test_digits_run_writes_class_grid_and_confusion_matrix_pngs(tmp_path):
     pl.seed_everything(0)
     callbacks = [SampleGridCallback(per_class=6), ConfusionMatrixCallback()]
-    trainer = pl.Trainer(max_epochs=1, limit_train_batches=2, logger=CSVLogger(str(tmp_path)), callbacks=callbacks,
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        limit_train_batches=2,
+        logger=CSVLogger(str(tmp_path)),
+        callbacks=callbacks,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     trainer.fit(CatGAN(ema_decay=0.9), DigitsDataModule(num_labeled=50))
     folder = os.path.join(trainer.logger.log_dir, "images")
     grid = pixels(os.path.join(folder, "samples_epoch0000.png"))
@@ -83,21 +95,34 @@ def test_confusion_matrix_shows_the_counts():
     figure = confusion_figure(diagnostics)
     texts = sorted(t.get_text() for t in figure.axes[0].texts)
     assert texts == ["0", "1", "4", "5"] and "0.900" in figure.axes[0].get_title()
-    matched = confusion_figure({"confusion": torch.tensor([[0, 5], [4, 1]]), "class_freq_real": torch.ones(2) / 2},
-                               match_clusters=True)
+    matched = confusion_figure(
+        {"confusion": torch.tensor([[0, 5], [4, 1]]), "class_freq_real": torch.ones(2) / 2}, match_clusters=True
+    )
     assert "0.900" in matched.axes[0].get_title()  # cluster 1 -> class 0, cluster 0 -> class 1
 
 
 def toy_model(cls=CatGAN, outputs=4, **kwargs):
-    return cls(image_shape=(2,), latent_dim=4, generator=MLPGenerator(4, (2,), hidden=(32,), output="identity"),
-               discriminator=MLPDiscriminator((2,), outputs, hidden=(32,)), **kwargs)
+    return cls(
+        image_shape=(2,),
+        latent_dim=4,
+        generator=MLPGenerator(4, (2,), hidden=(32,), output="identity"),
+        discriminator=MLPDiscriminator((2,), outputs, hidden=(32,)),
+        **kwargs,
+    )
 
 
 def test_toy_run_writes_decision_regions_with_real_and_generated_points(tmp_path):
     pl.seed_everything(0)
-    trainer = pl.Trainer(max_epochs=1, limit_train_batches=3, limit_val_batches=0, logger=CSVLogger(str(tmp_path)),
-                         callbacks=[DecisionRegionCallback(every_n_epochs=1)], enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        limit_train_batches=3,
+        limit_val_batches=0,
+        logger=CSVLogger(str(tmp_path)),
+        callbacks=[DecisionRegionCallback(every_n_epochs=1)],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     trainer.fit(toy_model(num_classes=4, supervised_weight=0.0), ToyDataModule(kind="blobs", num_labeled=0))
     image = pixels(os.path.join(trainer.logger.log_dir, "images", "decision_regions_epoch0000.png"))
     assert image.shape == (400, 440, 3)
@@ -113,10 +138,23 @@ def test_one_score_discriminator_gets_a_score_map():
 
 
 def test_cli_run_writes_pictures_and_checkpoints_the_ema(run_cli, tmp_path):
-    cli = run_cli("fit", "--config", os.path.join(CONFIGS, "digits_catgan.yaml"), "--trainer.max_epochs", "1",
-                  "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1",
-                  "--trainer.check_val_every_n_epoch", "1",
-                  "--trainer.limit_test_batches", "1", "--model.init_args.ema_decay", "0.99")
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+        "--trainer.limit_val_batches",
+        "1",
+        "--trainer.check_val_every_n_epoch",
+        "1",
+        "--trainer.limit_test_batches",
+        "1",
+        "--model.init_args.ema_decay",
+        "0.99",
+    )
     images = {os.path.basename(p) for p in glob.glob(os.path.join(cli.trainer.logger.log_dir, "images", "*.png"))}
     assert {"samples_epoch0000.png", "val_confusion_matrix_epoch0000.png"} <= images
     state = torch.load(str(tmp_path / "checkpoints" / "last.ckpt"), weights_only=False)["state_dict"]

@@ -19,10 +19,28 @@ DIGITS = os.path.join(CONFIGS, "digits_catgan.yaml")
 @pytest.fixture
 def trained_on_folders(run_cli, tmp_path):
     labeled, unlabeled = write_image_folder(tmp_path / "images")
-    run_cli("fit", "--config", EXAMPLE_CONFIG, "--data.labeled_images", labeled, "--data.unlabeled_images", unlabeled,
-            "--data.image_size", "8", "--data.batch_size", "32", "--data.labeled_batch_size", "16",
-            "--trainer.max_epochs", "2", "--trainer.check_val_every_n_epoch", "1", "--test_after_fit", "false",
-            logger="false")
+    run_cli(
+        "fit",
+        "--config",
+        EXAMPLE_CONFIG,
+        "--data.labeled_images",
+        labeled,
+        "--data.unlabeled_images",
+        unlabeled,
+        "--data.image_size",
+        "8",
+        "--data.batch_size",
+        "32",
+        "--data.labeled_batch_size",
+        "16",
+        "--trainer.max_epochs",
+        "2",
+        "--trainer.check_val_every_n_epoch",
+        "1",
+        "--test_after_fit",
+        "false",
+        logger="false",
+    )
     return labeled, unlabeled, str(tmp_path / "checkpoints" / "last.ckpt")
 
 
@@ -31,8 +49,9 @@ def read_rows(path):
         return list(csv.DictReader(f))
 
 
-def test_predict_on_a_folder_of_new_pngs_writes_paths_class_names_and_probabilities(trained_on_folders, run_cli,
-                                                                                   tmp_path, capsys):
+def test_predict_on_a_folder_of_new_pngs_writes_paths_class_names_and_probabilities(
+    trained_on_folders, run_cli, tmp_path, capsys
+):
     labeled, unlabeled, ckpt = trained_on_folders
     new = tmp_path / "new" / "nested"
     os.makedirs(new)
@@ -40,9 +59,24 @@ def test_predict_on_a_folder_of_new_pngs_writes_paths_class_names_and_probabilit
     for i in range(7):
         Image.fromarray(pattern(CLASSES[i % 3], 16, 16, rng)).save(new / f"n{i}.png")
     out = tmp_path / "out" / "predictions.csv"
-    cli = run_cli("predict", "--config", EXAMPLE_CONFIG, "--data.labeled_images", labeled,
-                  "--data.unlabeled_images", unlabeled, "--data.image_size", "8", "--ckpt_path", ckpt,
-                  "--predict_input", str(tmp_path / "new"), "--prediction_writer.path", str(out), logger="false")
+    cli = run_cli(
+        "predict",
+        "--config",
+        EXAMPLE_CONFIG,
+        "--data.labeled_images",
+        labeled,
+        "--data.unlabeled_images",
+        unlabeled,
+        "--data.image_size",
+        "8",
+        "--ckpt_path",
+        ckpt,
+        "--predict_input",
+        str(tmp_path / "new"),
+        "--prediction_writer.path",
+        str(out),
+        logger="false",
+    )
     assert f"wrote 7 predictions to {out}" in capsys.readouterr().out
     rows = read_rows(out)
     assert [os.path.basename(r["path"]) for r in rows] == [f"n{i}.png" for i in range(7)]
@@ -63,8 +97,20 @@ def test_predict_on_a_folder_of_new_pngs_writes_paths_class_names_and_probabilit
 
 def test_predict_defaults_to_the_test_split_and_the_run_folder(trained_on_folders, run_cli, tmp_path):
     labeled, unlabeled, ckpt = trained_on_folders
-    run_cli("predict", "--config", EXAMPLE_CONFIG, "--data.labeled_images", labeled, "--data.unlabeled_images",
-            unlabeled, "--data.image_size", "8", "--ckpt_path", ckpt, logger="false")
+    run_cli(
+        "predict",
+        "--config",
+        EXAMPLE_CONFIG,
+        "--data.labeled_images",
+        labeled,
+        "--data.unlabeled_images",
+        unlabeled,
+        "--data.image_size",
+        "8",
+        "--ckpt_path",
+        ckpt,
+        logger="false",
+    )
     rows = read_rows(tmp_path / "predictions.csv")  # <run>/checkpoints/last.ckpt -> <run>/predictions.csv
     assert [int(r["index"]) for r in rows] == list(range(6))  # the 6 held-out test images
     assert {r["prediction"] for r in rows} <= set(CLASSES)
@@ -76,22 +122,58 @@ def test_predict_on_an_npy_array_and_bad_inputs(tmp_path, run_cli):
     x = np.random.default_rng(0).random((5, 1, 8, 8)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     out = tmp_path / "p.csv"
-    run_cli("predict", "--config", DIGITS, "--ckpt_path", ckpt, "--predict_input", str(tmp_path / "x.npy"),
-            "--prediction_writer.path", str(out), logger="false")
+    run_cli(
+        "predict",
+        "--config",
+        DIGITS,
+        "--ckpt_path",
+        ckpt,
+        "--predict_input",
+        str(tmp_path / "x.npy"),
+        "--prediction_writer.path",
+        str(out),
+        logger="false",
+    )
     rows = read_rows(out)
     assert [r["index"] for r in rows] == ["0", "1", "2", "3", "4"] and "prob_9" in rows[0]
     np.save(tmp_path / "wrong.npy", x.reshape(5, 64)[:, :60])
     with pytest.raises(ValueError, match=r"predict_input.*\(1, 8, 8\)"):
-        run_cli("predict", "--config", DIGITS, "--ckpt_path", ckpt, "--predict_input", str(tmp_path / "wrong.npy"),
-                logger="false")
+        run_cli(
+            "predict",
+            "--config",
+            DIGITS,
+            "--ckpt_path",
+            ckpt,
+            "--predict_input",
+            str(tmp_path / "wrong.npy"),
+            logger="false",
+        )
     with pytest.raises(FileNotFoundError, match="predict_input"):
-        run_cli("predict", "--config", DIGITS, "--ckpt_path", ckpt, "--predict_input", str(tmp_path / "nowhere"),
-                logger="false")
+        run_cli(
+            "predict",
+            "--config",
+            DIGITS,
+            "--ckpt_path",
+            ckpt,
+            "--predict_input",
+            str(tmp_path / "nowhere"),
+            logger="false",
+        )
 
 
 def test_sample_writes_pngs_and_an_npz_from_a_checkpoint(run_cli, tmp_path, capsys):
-    run_cli("fit", "--config", DIGITS, "--trainer.max_epochs", "1", "--test_after_fit", "false",
-            "--model.init_args.ema_decay", "0.9", logger="false")
+    run_cli(
+        "fit",
+        "--config",
+        DIGITS,
+        "--trainer.max_epochs",
+        "1",
+        "--test_after_fit",
+        "false",
+        "--model.init_args.ema_decay",
+        "0.9",
+        logger="false",
+    )
     ckpt = str(tmp_path / "checkpoints" / "last.ckpt")
     written = main(["sample", "--ckpt_path", ckpt, "--num", "12", "--out", str(tmp_path / "s")])
     assert "wrote 12 samples" in capsys.readouterr().out

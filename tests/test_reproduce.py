@@ -24,8 +24,9 @@ def test_seeds_run_apart_are_summarized_like_one_run_over_all_seeds(reproduce, t
     printed = capsys.readouterr().out
     assert [r["seed"] for r in together] == [3, 4]
     assert all(r["optimizer_steps"] == 4 and r["epochs"] == 1 for r in together)  # overrides reached the CLI
-    records = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")
-               if not p.name.endswith("_curve.json")]
+    records = [
+        json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json") if not p.name.endswith("_curve.json")
+    ]
     assert sorted(r["seed"] for r in records) == [3, 4]
     assert all(len(r["curve"]) == 1 and "test/acc" in r["curve"][0] for r in records)
     errors = [100 * (1 - r["metrics"]["test/acc"]) for r in together]
@@ -47,7 +48,14 @@ def test_summarize_rejects_an_empty_folder_and_an_unrecorded_metric(reproduce, t
     with pytest.raises(SystemExit):
         reproduce.main(["--config", CONFIG, "--out", str(tmp_path), "--summarize"])
     assert "run this script without --summarize" in capsys.readouterr().err
-    record = {"config": CONFIG, "seed": 0, "metrics": {"test/acc": 0.9}, "epochs": 1, "fit_seconds": 1.0,
-              "total_seconds": 2.0, "overrides": []}
+    record = {
+        "config": CONFIG,
+        "seed": 0,
+        "metrics": {"test/acc": 0.9},
+        "epochs": 1,
+        "fit_seconds": 1.0,
+        "total_seconds": 2.0,
+        "overrides": [],
+    }
     with pytest.raises(ValueError, match="test/acc"):
         reproduce.summary_lines([record], "test/cluster_acc")

@@ -14,12 +14,34 @@ CONFIG = os.path.join(CONFIGS, "toy_catgan.yaml")
 
 
 def fit_args(root, *extra):
-    return ["fit", "--config", CONFIG, "--trainer.max_epochs", "2", "--trainer.deterministic", "true",
-            "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
-            "--trainer.enable_model_summary", "false", "--trainer.default_root_dir", str(root),
-            "--checkpoint.dirpath", str(root / "ckpt"), "--checkpoint.every_n_train_steps", "10",
-            "--data.init_args.num_labeled", "4", "--model.init_args.supervised_weight", "1.0",
-            "--test_after_fit", "false", *extra]
+    return [
+        "fit",
+        "--config",
+        CONFIG,
+        "--trainer.max_epochs",
+        "2",
+        "--trainer.deterministic",
+        "true",
+        "--trainer.logger",
+        "false",
+        "--trainer.enable_progress_bar",
+        "false",
+        "--trainer.enable_model_summary",
+        "false",
+        "--trainer.default_root_dir",
+        str(root),
+        "--checkpoint.dirpath",
+        str(root / "ckpt"),
+        "--checkpoint.every_n_train_steps",
+        "10",
+        "--data.init_args.num_labeled",
+        "4",
+        "--model.init_args.supervised_weight",
+        "1.0",
+        "--test_after_fit",
+        "false",
+        *extra,
+    ]
 
 
 def final_weights(cli):
@@ -34,8 +56,14 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path):
     killed = tmp_path / "killed"
     kill = ["--trainer.callbacks+=tests.resume_helpers.KillAtStep", "--trainer.callbacks.init_args.step", "26"]
     env = {**os.environ, "PYTHONPATH": REPO, "OMP_NUM_THREADS": "1"}
-    process = subprocess.run([sys.executable, "-m", "catgan.cli", *fit_args(killed, *kill)], cwd=REPO, env=env,
-                             capture_output=True, text=True, timeout=300)
+    process = subprocess.run(
+        [sys.executable, "-m", "catgan.cli", *fit_args(killed, *kill)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert process.returncode == -signal.SIGKILL, process.stderr[-2000:]
     last = killed / "ckpt" / "last.ckpt"
     checkpoint = torch.load(last, weights_only=False)

@@ -1,6 +1,5 @@
 """Fréchet distance and KID against hand computations, the feature classifier script, the FD/KID callback."""
 
-
 import lightning.pytorch as pl
 import numpy as np
 import pytest
@@ -10,8 +9,13 @@ import torch
 from catgan import CatGAN
 from catgan.callbacks import SampleQualityCallback
 from catgan.data import DigitsDataModule
-from catgan.metrics import (ClassifierFeatures, frechet_distance, kernel_distance, load_feature_classifier,
-                            sample_quality)
+from catgan.metrics import (
+    ClassifierFeatures,
+    frechet_distance,
+    kernel_distance,
+    load_feature_classifier,
+    sample_quality,
+)
 from tests.conftest import load_script
 
 
@@ -55,7 +59,9 @@ def test_distances_need_two_examples_of_the_same_width():
 
 def test_feature_classifier_script_saves_a_classifier_that_reloads(tmp_path):
     out = str(tmp_path / "features.pt")
-    info = feature_classifier_script().main(["--data", "digits", "--epochs", "20", "--hidden", "64", "32", "--out", out])
+    info = feature_classifier_script().main(
+        ["--data", "digits", "--epochs", "20", "--hidden", "64", "32", "--out", out]
+    )
     classifier, record = load_feature_classifier(out)
     dm = DigitsDataModule(num_labeled=0)
     dm.setup()
@@ -87,10 +93,17 @@ def classifier_file(tmp_path_factory):
 
 def test_callback_logs_fd_and_kid_at_validation(classifier_file):
     pl.seed_everything(0)
-    callback = SampleQualityCallback(classifier_file, num_samples=200, num_real=300, kid_subsets=5,
-                                     kid_subset_size=100)
-    trainer = pl.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=1, logger=False, callbacks=[callback],
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    callback = SampleQualityCallback(classifier_file, num_samples=200, num_real=300, kid_subsets=5, kid_subset_size=100)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        limit_train_batches=2,
+        limit_val_batches=1,
+        logger=False,
+        callbacks=[callback],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     model = CatGAN(ema_decay=0.5)
     trainer.fit(model, DigitsDataModule(num_labeled=50))
     metrics = trainer.callback_metrics
@@ -102,11 +115,17 @@ def test_callback_logs_fd_and_kid_at_validation(classifier_file):
 
 
 def test_callback_rejects_a_classifier_of_another_shape_before_training(classifier_file):
-    from catgan.nets import MLPGenerator
     from catgan.data import ToyDataModule
+    from catgan.nets import MLPGenerator
 
-    trainer = pl.Trainer(max_epochs=1, logger=False, callbacks=[SampleQualityCallback(classifier_file)],
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        logger=False,
+        callbacks=[SampleQualityCallback(classifier_file)],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     model = CatGAN(image_shape=(2,), num_classes=2, generator=MLPGenerator(64, (2,), output="identity"))
     with pytest.raises(ValueError, match="train one on this data set"):
         trainer.fit(model, ToyDataModule())

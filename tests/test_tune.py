@@ -11,8 +11,15 @@ from optuna.trial import TrialState
 from tests.conftest import CONFIGS, load_script
 
 CONFIG = os.path.join(CONFIGS, "digits_catgan.yaml")
-QUICK = ["--", "--trainer.max_epochs", "2", "--trainer.check_val_every_n_epoch", "1",
-         "--trainer.limit_train_batches", "3"]
+QUICK = [
+    "--",
+    "--trainer.max_epochs",
+    "2",
+    "--trainer.check_val_every_n_epoch",
+    "1",
+    "--trainer.limit_train_batches",
+    "3",
+]
 SPACE = {
     "model.init_args.lr_d": {"type": "float", "low": 3e-4, "high": 3e-3, "log": True},
     "model.init_args.lr_g": {"same_as": "model.init_args.lr_d"},
@@ -33,7 +40,7 @@ def write_space(path, space=SPACE):
 def test_study_in_sqlite_is_resumed_and_writes_a_best_config_that_runs(tune, tmp_path, run_cli, capsys):
     space, out = write_space(tmp_path / "space.yaml"), str(tmp_path / "study")
     args = ["--config", CONFIG, "--space", space, "--trials", "3", "--out", out, "--seeds", "100"]
-    study = tune.main(args + QUICK)
+    tune.main(args + QUICK)
     assert os.path.exists(os.path.join(out, "study.db"))
     stored = optuna.load_study(study_name="digits_catgan", storage=f"sqlite:///{out}/study.db")
     finished = stored.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
@@ -52,8 +59,18 @@ def test_study_in_sqlite_is_resumed_and_writes_a_best_config_that_runs(tune, tmp
     hidden = best["model"]["init_args"]["discriminator"]["init_args"]["hidden"]
     assert hidden == tune.decode_choice(params["model.init_args.discriminator.init_args.hidden"])
     assert best["model"]["init_args"]["supervised_weight"] == 1.0  # the rest of the base config is kept
-    cli = run_cli("fit", "--config", os.path.join(out, "best.yaml"), "--trainer.max_epochs", "1",
-                  "--trainer.limit_train_batches", "2", "--test_after_fit", "false", logger="false")
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(out, "best.yaml"),
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+        "--test_after_fit",
+        "false",
+        logger="false",
+    )
     assert cli.trainer.global_step == 4
     assert [layer.out_features for layer in cli.model.discriminator.body if hasattr(layer, "out_features")] == hidden
 
@@ -61,8 +78,15 @@ def test_study_in_sqlite_is_resumed_and_writes_a_best_config_that_runs(tune, tmp
 def test_a_pruned_trial_stops_its_fit_early(tune):
     space = {"model.init_args.lr_d": {"type": "float", "low": 1e-3, "high": 2e-3}}
     study = optuna.create_study(pruner=optuna.pruners.ThresholdPruner(upper=0.0))  # any error > 0 is pruned
-    objective = tune.make_objective(CONFIG, space, "val/error", [100], ["--trainer.max_epochs", "5", "--trainer.check_val_every_n_epoch", "1", "--trainer.limit_train_batches", "3"],
-                                    wandb=False, study_name="prune")
+    objective = tune.make_objective(
+        CONFIG,
+        space,
+        "val/error",
+        [100],
+        ["--trainer.max_epochs", "5", "--trainer.check_val_every_n_epoch", "1", "--trainer.limit_train_batches", "3"],
+        wandb=False,
+        study_name="prune",
+    )
     study.optimize(objective, n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.PRUNED
@@ -71,16 +95,18 @@ def test_a_pruned_trial_stops_its_fit_early(tune):
 
 
 def test_bad_search_space_key_fails_before_any_trial(tune, tmp_path, capsys):
-    space = write_space(tmp_path / "bad.yaml", {"model.init_args.learning_rate": {"type": "float", "low": 0.1,
-                                                                                  "high": 0.2}})
+    space = write_space(
+        tmp_path / "bad.yaml", {"model.init_args.learning_rate": {"type": "float", "low": 0.1, "high": 0.2}}
+    )
     with pytest.raises(SystemExit):
         tune.main(["--config", CONFIG, "--space", space, "--out", str(tmp_path / "s")] + QUICK)
     message = capsys.readouterr().err
     assert "model.init_args.learning_rate" in message and "does not apply" in message
     assert not os.path.exists(tmp_path / "s" / "study.db")  # no study was created
     with pytest.raises(ValueError, match="low < high"):
-        tune.load_space(write_space(tmp_path / "range.yaml", {"model.init_args.lr_d": {"type": "float", "low": 1,
-                                                                                       "high": 1}}))
+        tune.load_space(
+            write_space(tmp_path / "range.yaml", {"model.init_args.lr_d": {"type": "float", "low": 1, "high": 1}})
+        )
     with pytest.raises(ValueError, match="same_as"):
         tune.load_space(write_space(tmp_path / "same.yaml", {"model.init_args.lr_g": {"same_as": "nowhere"}}))
 

@@ -36,8 +36,9 @@ Labeled = Optional[Tuple[Tensor, Tensor]]
 LossAndParts = Tuple[Tensor, Dict[str, Tensor]]
 
 
-def build_network(spec: Union[None, nn.Module, Callable[..., nn.Module]], default: Callable[..., nn.Module],
-                  *args) -> nn.Module:
+def build_network(
+    spec: Union[None, nn.Module, Callable[..., nn.Module]], default: Callable[..., nn.Module], *args
+) -> nn.Module:
     """``spec`` if it is a module, ``spec(*args)`` if it is a factory, else ``default(*args)``."""
     if spec is None:
         return default(*args)
@@ -48,8 +49,13 @@ def build_network(spec: Union[None, nn.Module, Callable[..., nn.Module]], defaul
     raise TypeError(f"Expected an nn.Module, a factory of one, or None; got {type(spec).__name__}.")
 
 
-def check_network_shapes(generator: Optional[nn.Module], discriminator: nn.Module, latent_dim: int,
-                         image_shape: Sequence[int], num_outputs: int) -> None:
+def check_network_shapes(
+    generator: Optional[nn.Module],
+    discriminator: nn.Module,
+    latent_dim: int,
+    image_shape: Sequence[int],
+    num_outputs: int,
+) -> None:
     """Dry-run the networks on two examples (eval mode, no grad, nothing updated) and raise a clear
     error if G's output or D's input/output does not match the data's ``image_shape``."""
     image_shape = tuple(image_shape)
@@ -63,16 +69,22 @@ def check_network_shapes(generator: Optional[nn.Module], discriminator: nn.Modul
             if generator is not None:
                 fake = generator(torch.zeros(2, latent_dim, device=device))
                 if tuple(fake.shape[1:]) != image_shape:
-                    raise ValueError(f"The generator makes examples of shape {tuple(fake.shape[1:])} but the data's "
-                                     f"image_shape is {image_shape}: build it for the data (out_shape={image_shape}).")
+                    raise ValueError(
+                        f"The generator makes examples of shape {tuple(fake.shape[1:])} but the data's "
+                        f"image_shape is {image_shape}: build it for the data (out_shape={image_shape})."
+                    )
             try:
                 scores = discriminator(torch.zeros(2, *image_shape, device=device))
             except RuntimeError as error:
-                raise ValueError(f"The discriminator does not accept examples of the data's image_shape {image_shape} "
-                                 f"({error}): build it for the data (in_shape={image_shape}).") from error
+                raise ValueError(
+                    f"The discriminator does not accept examples of the data's image_shape {image_shape} "
+                    f"({error}): build it for the data (in_shape={image_shape})."
+                ) from error
             if tuple(scores.shape) != (2, num_outputs):
-                raise ValueError(f"The discriminator returns shape {tuple(scores.shape[1:])} per batch of 2, expected "
-                                 f"({num_outputs},) outputs per example: build it with num_outputs={num_outputs}.")
+                raise ValueError(
+                    f"The discriminator returns shape {tuple(scores.shape[1:])} per batch of 2, expected "
+                    f"({num_outputs},) outputs per example: build it with num_outputs={num_outputs}."
+                )
     finally:
         for m, mode in zip(modules, modes):
             m.train(mode)
@@ -81,8 +93,9 @@ def check_network_shapes(generator: Optional[nn.Module], discriminator: nn.Modul
 DEFAULT_IMAGE_SHAPE = (1, 8, 8)  # the embedded digits
 
 
-def resolve_image_shape(image_shape: Optional[Sequence[int]], generator: object, discriminator: object,
-                        latent_dim: int) -> Tuple[int, ...]:
+def resolve_image_shape(
+    image_shape: Optional[Sequence[int]], generator: object, discriminator: object, latent_dim: int
+) -> Tuple[int, ...]:
     """``image_shape`` as given; when it is None, the shape a generator *instance* makes (or a discriminator
     instance's ``in_shape``), else the digits' (1, 8, 8). A given ``image_shape`` that disagrees with the
     networks is an error naming both shapes."""
@@ -95,8 +108,10 @@ def resolve_image_shape(image_shape: Optional[Sequence[int]], generator: object,
             with torch.no_grad():
                 inferred = tuple(generator(torch.zeros(2, latent_dim, device=device)).shape[1:])
         except RuntimeError as error:
-            raise ValueError(f"The generator does not accept latent vectors of latent_dim={latent_dim} ({error}): "
-                             "pass the latent_dim it was built for.") from error
+            raise ValueError(
+                f"The generator does not accept latent vectors of latent_dim={latent_dim} ({error}): "
+                "pass the latent_dim it was built for."
+            ) from error
         finally:
             generator.train(was_training)
         source = "the generator makes examples of shape"
@@ -106,9 +121,11 @@ def resolve_image_shape(image_shape: Optional[Sequence[int]], generator: object,
         return inferred if inferred is not None else DEFAULT_IMAGE_SHAPE
     image_shape = tuple(int(s) for s in image_shape)
     if inferred is not None and inferred != image_shape:
-        raise ValueError(f"image_shape={image_shape} was given (by you or linked from the data), but {source} "
-                         f"{inferred}: leave image_shape out to take it from the networks, or build the networks "
-                         f"for {image_shape}.")
+        raise ValueError(
+            f"image_shape={image_shape} was given (by you or linked from the data), but {source} "
+            f"{inferred}: leave image_shape out to take it from the networks, or build the networks "
+            f"for {image_shape}."
+        )
     return image_shape
 
 
@@ -119,12 +136,16 @@ def check_data_matches(module: pl.LightningModule) -> None:
         return
     data_shape, model_shape = getattr(datamodule, "image_shape", None), getattr(module, "image_shape", None)
     if data_shape is not None and tuple(data_shape) != tuple(model_shape):
-        raise ValueError(f"The data's image_shape {tuple(data_shape)} differs from the model's {tuple(model_shape)}: "
-                         "pass model image_shape from the data (the CLI links it).")
+        raise ValueError(
+            f"The data's image_shape {tuple(data_shape)} differs from the model's {tuple(model_shape)}: "
+            "pass model image_shape from the data (the CLI links it)."
+        )
     data_classes = getattr(datamodule, "num_classes", None)
     if data_classes is not None and data_classes != getattr(module, "num_classes", data_classes):
-        raise ValueError(f"The data has {data_classes} classes but the model was built for {module.num_classes}: "
-                         "pass model num_classes from the data (the CLI links it).")
+        raise ValueError(
+            f"The data has {data_classes} classes but the model was built for {module.num_classes}: "
+            "pass model num_classes from the data (the CLI links it)."
+        )
 
 
 def model_class_name(module: nn.Module) -> str:
@@ -134,8 +155,10 @@ def model_class_name(module: nn.Module) -> str:
 def check_checkpoint_class(module: nn.Module, checkpoint: Dict[str, object]) -> None:
     saved = checkpoint.get("catgan_model_class")
     if saved is not None and saved != model_class_name(module):
-        raise ValueError(f"This checkpoint holds a {saved}, not a {model_class_name(module)}: load it with "
-                         f"{saved.rsplit('.', 1)[-1]}.load_from_checkpoint (or --model {saved}).")
+        raise ValueError(
+            f"This checkpoint holds a {saved}, not a {model_class_name(module)}: load it with "
+            f"{saved.rsplit('.', 1)[-1]}.load_from_checkpoint (or --model {saved})."
+        )
 
 
 def warmed_up_ema(decay: float) -> Callable[[list, list, Tensor], None]:
@@ -250,13 +273,15 @@ class AdversarialModule(pl.LightningModule):
         self.ema_decay = ema_decay
         self.generator_ema: Optional[AveragedModel] = None
         if ema_decay is not None:
-            self.generator_ema = AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay),
-                                               use_buffers=False).requires_grad_(False)
+            self.generator_ema = AveragedModel(
+                self.generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=False
+            ).requires_grad_(False)
         self.d_ema_decay = d_ema_decay
         self.discriminator_ema: Optional[AveragedModel] = None
         if d_ema_decay is not None:
-            self.discriminator_ema = AveragedModel(self.discriminator, multi_avg_fn=warmed_up_ema(d_ema_decay),
-                                                   use_buffers=True).requires_grad_(False)
+            self.discriminator_ema = AveragedModel(
+                self.discriminator, multi_avg_fn=warmed_up_ema(d_ema_decay), use_buffers=True
+            ).requires_grad_(False)
         self.compile_networks = bool(compile)
         if compile:
             self.generator.compile()
@@ -333,11 +358,14 @@ class AdversarialModule(pl.LightningModule):
     def setup(self, stage: str) -> None:
         strategy = self.trainer.strategy if self._trainer is not None else None
         if getattr(strategy, "_ddp_kwargs", {}).get("find_unused_parameters") is False:
-            raise ValueError("D and G take turns, so each backward pass leaves one network unused: use "
-                             "strategy='ddp_find_unused_parameters_true' (the catgan CLI maps 'ddp' to it).")
+            raise ValueError(
+                "D and G take turns, so each backward pass leaves one network unused: use "
+                "strategy='ddp_find_unused_parameters_true' (the catgan CLI maps 'ddp' to it)."
+            )
         check_data_matches(self)
-        check_network_shapes(self.generator, self.discriminator, self.latent_dim, self.image_shape,
-                             self.discriminator_outputs)
+        check_network_shapes(
+            self.generator, self.discriminator, self.latent_dim, self.image_shape, self.discriminator_outputs
+        )
 
     def on_save_checkpoint(self, checkpoint: Dict[str, object]) -> None:
         checkpoint["catgan_model_class"] = model_class_name(self)
@@ -404,8 +432,13 @@ class AdversarialModule(pl.LightningModule):
         if log_now:
             self._log_parts("train/g", g_parts, batch_size)
             # both parts are minimized: L_D (last D step) + L_G (last G step)
-            self.log("train/loss_total", d_parts["loss"] + g_parts["loss"], on_step=True, on_epoch=False,
-                     batch_size=batch_size)
+            self.log(
+                "train/loss_total",
+                d_parts["loss"] + g_parts["loss"],
+                on_step=True,
+                on_epoch=False,
+                batch_size=batch_size,
+            )
 
     def _should_log_step(self) -> bool:
         """Whether this batch logs its loss terms: only on the steps the loggers write (every
@@ -418,8 +451,12 @@ class AdversarialModule(pl.LightningModule):
         return bool(getattr(getattr(trainer, "_logger_connector", None), "should_update_logs", True))
 
     def _log_parts(self, prefix: str, parts: Dict[str, Tensor], batch_size: int) -> None:
-        self.log_dict({f"{prefix}/{name}": value for name, value in parts.items()},
-                      on_step=True, on_epoch=False, batch_size=batch_size)
+        self.log_dict(
+            {f"{prefix}/{name}": value for name, value in parts.items()},
+            on_step=True,
+            on_epoch=False,
+            batch_size=batch_size,
+        )
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()

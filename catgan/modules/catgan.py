@@ -47,13 +47,29 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         marginal_over_ranks: bool = False,
     ) -> None:
         if num_classes < 2:
-            raise ValueError(f"CatGAN needs at least 2 classes (num_classes={num_classes}): its objectives are "
-                             "entropies over the classes.")
+            raise ValueError(
+                f"CatGAN needs at least 2 classes (num_classes={num_classes}): its objectives are "
+                "entropies over the classes."
+            )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
-        super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
-                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile,
-                         d_ema_decay)
+        super().__init__(
+            image_shape,
+            num_classes,
+            latent_dim,
+            generator,
+            discriminator,
+            lr_d,
+            lr_g,
+            betas,
+            n_critic,
+            g_steps,
+            latent_distribution,
+            lr_decay_start,
+            ema_decay,
+            compile,
+            d_ema_decay,
+        )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks
         self.init_classifier_metrics(self.num_classes)
@@ -67,8 +83,9 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         if labeled is not None and self.supervised_weight > 0:
             x_labeled, y_labeled = labeled
             logits_real, logits_fake, logits_labeled = self.discriminate(real, fake, x_labeled)
-            return catgan_discriminator_loss(logits_real, logits_fake, logits_labeled, y_labeled,
-                                             self.supervised_weight, self._global(logits_real))
+            return catgan_discriminator_loss(
+                logits_real, logits_fake, logits_labeled, y_labeled, self.supervised_weight, self._global(logits_real)
+            )
         logits_real, logits_fake = self.discriminate(real, fake)
         return catgan_discriminator_loss(logits_real, logits_fake, marginal_logits_real=self._global(logits_real))
 

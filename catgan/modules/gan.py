@@ -42,9 +42,23 @@ class GAN(AdversarialModule):
         check_gan_loss_kind(loss)
         if gp_weight < 0:
             raise ValueError(f"gp_weight must be >= 0, got {gp_weight}.")
-        super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
-                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile,
-                         d_ema_decay)
+        super().__init__(
+            image_shape,
+            num_classes,
+            latent_dim,
+            generator,
+            discriminator,
+            lr_d,
+            lr_g,
+            betas,
+            n_critic,
+            g_steps,
+            latent_distribution,
+            lr_decay_start,
+            ema_decay,
+            compile,
+            d_ema_decay,
+        )
         self.loss_kind = loss
         self.gp_weight = float(gp_weight)
         self.save_hyperparameters()

@@ -52,13 +52,29 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         d_ema_decay: Optional[float] = None,
     ) -> None:
         if num_classes < 2:
-            raise ValueError(f"ImprovedGAN needs at least 2 classes (num_classes={num_classes}): D is a K-way "
-                             "classifier of real data.")
+            raise ValueError(
+                f"ImprovedGAN needs at least 2 classes (num_classes={num_classes}): D is a K-way "
+                "classifier of real data."
+            )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
-        super().__init__(image_shape, num_classes, latent_dim, generator, discriminator, lr_d, lr_g, betas,
-                         n_critic, g_steps, latent_distribution, lr_decay_start, ema_decay, compile,
-                         d_ema_decay)
+        super().__init__(
+            image_shape,
+            num_classes,
+            latent_dim,
+            generator,
+            discriminator,
+            lr_d,
+            lr_g,
+            betas,
+            n_critic,
+            g_steps,
+            latent_distribution,
+            lr_decay_start,
+            ema_decay,
+            compile,
+            d_ema_decay,
+        )
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
                 f"ImprovedGAN's feature-matching generator needs a discriminator with a `features(x)` method "
@@ -77,8 +93,9 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         if labeled is not None and self.supervised_weight > 0:
             x_labeled, y_labeled = labeled
             logits_real, logits_fake, logits_labeled = self.discriminate(real, fake, x_labeled)
-            return improved_gan_discriminator_loss(logits_real, logits_fake, logits_labeled, y_labeled,
-                                                   self.supervised_weight)
+            return improved_gan_discriminator_loss(
+                logits_real, logits_fake, logits_labeled, y_labeled, self.supervised_weight
+            )
         logits_real, logits_fake = self.discriminate(real, fake)
         return improved_gan_discriminator_loss(logits_real, logits_fake)
 

@@ -13,8 +13,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from catgan.modules.base import (DiscriminatorFactory, build_network, check_checkpoint_class, check_data_matches,
-                                 check_network_shapes, model_class_name, resolve_image_shape)
+from catgan.modules.base import (
+    DiscriminatorFactory,
+    build_network,
+    check_checkpoint_class,
+    check_data_matches,
+    check_network_shapes,
+    model_class_name,
+    resolve_image_shape,
+)
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 
 
@@ -64,5 +71,9 @@ class SupervisedClassifier(ClassifierEvaluationMixin, pl.LightningModule):
         return loss
 
     def configure_optimizers(self):
-        return torch.optim.Adam(self.discriminator.parameters(), lr=self.hparams.lr,
-                                betas=tuple(self.hparams.betas), weight_decay=self.hparams.weight_decay)
+        return torch.optim.Adam(
+            self.discriminator.parameters(),
+            lr=self.hparams.lr,
+            betas=tuple(self.hparams.betas),
+            weight_decay=self.hparams.weight_decay,
+        )

@@ -4,4 +4,11 @@ from catgan.nets.conv import ConvDiscriminator, ConvGenerator
 from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats
 from catgan.nets.mlp import MLPDiscriminator, MLPGenerator
 
-__all__ = ["ConvDiscriminator", "ConvGenerator", "GaussianNoise", "MLPDiscriminator", "MLPGenerator", "frozen_batch_norm_stats"]
+__all__ = [
+    "ConvDiscriminator",
+    "ConvGenerator",
+    "GaussianNoise",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "frozen_batch_norm_stats",
+]

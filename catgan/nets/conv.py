@@ -33,8 +33,10 @@ from catgan.nets.layers import GaussianNoise
 def _image_shape(shape: Sequence[int], who: str, arg: str) -> Tuple[int, int, int]:
     shape = tuple(int(s) for s in shape)
     if len(shape) != 3:
-        raise ValueError(f"{who} needs images of shape (C, H, W), got {arg}={shape}: set the data module's "
-                         f"flatten: false (conv nets need the 2-D layout), or use the MLP networks.")
+        raise ValueError(
+            f"{who} needs images of shape (C, H, W), got {arg}={shape}: set the data module's "
+            f"flatten: false (conv nets need the 2-D layout), or use the MLP networks."
+        )
     return shape  # type: ignore[return-value]
 
 
@@ -54,11 +56,15 @@ class ConvDiscriminator(nn.Module):
         super().__init__()
         self.in_shape = _image_shape(in_shape, "ConvDiscriminator", "in_shape")
         if len(widths) != 4:
-            raise ValueError(f"ConvDiscriminator: widths gives the channels of its 4 conv layers "
-                             f"(conv5x5, conv3x3, conv3x3, conv3x3), got {tuple(widths)}.")
+            raise ValueError(
+                f"ConvDiscriminator: widths gives the channels of its 4 conv layers "
+                f"(conv5x5, conv3x3, conv3x3, conv3x3), got {tuple(widths)}."
+            )
         if min(self.in_shape[1:]) < 7:
-            raise ValueError(f"ConvDiscriminator: images of {self.in_shape[1:]} pixels are too small for its two "
-                             f"3/2 max-pools; use at least 7x7, or the MLP networks.")
+            raise ValueError(
+                f"ConvDiscriminator: images of {self.in_shape[1:]} pixels are too small for its two "
+                f"3/2 max-pools; use at least 7x7, or the MLP networks."
+            )
         self.num_outputs = int(num_outputs)
         first_noise = noise_std if input_noise_std is None else input_noise_std
 
@@ -109,8 +115,10 @@ class ConvGenerator(nn.Module):
         if output not in outputs:
             raise ValueError(f"ConvGenerator: unknown output {output!r}; choose one of {sorted(outputs)}.")
         if len(hidden_channels) != 2:
-            raise ValueError(f"ConvGenerator: hidden_channels gives the channels of its 2 upsampled conv5x5 "
-                             f"layers, got {tuple(hidden_channels)}.")
+            raise ValueError(
+                f"ConvGenerator: hidden_channels gives the channels of its 2 upsampled conv5x5 "
+                f"layers, got {tuple(hidden_channels)}."
+            )
         self.latent_dim = int(latent_dim)
         self.out_shape = _image_shape(out_shape, "ConvGenerator", "out_shape")
         channels, height, width = self.out_shape
@@ -127,9 +135,13 @@ class ConvGenerator(nn.Module):
         h1, h2 = (int(c) for c in hidden_channels)
         self.convs = nn.Sequential(
             nn.Upsample(scale_factor=2, mode="nearest"),
-            nn.Conv2d(self.base_channels, h1, 5, padding=2, bias=not batch_norm), *norm(h1), nn.ReLU(),
+            nn.Conv2d(self.base_channels, h1, 5, padding=2, bias=not batch_norm),
+            *norm(h1),
+            nn.ReLU(),
             nn.Upsample(scale_factor=2, mode="nearest"),
-            nn.Conv2d(h1, h2, 5, padding=2, bias=not batch_norm), *norm(h2), nn.ReLU(),
+            nn.Conv2d(h1, h2, 5, padding=2, bias=not batch_norm),
+            *norm(h2),
+            nn.ReLU(),
             nn.Conv2d(h2, channels, 5, padding=2),
             outputs[output](),
         )
@@ -139,4 +151,4 @@ class ConvGenerator(nn.Module):
         images = self.convs(h)  # (B, C, 4s, 4s)
         _, height, width = self.out_shape
         top, left = (images.shape[-2] - height) // 2, (images.shape[-1] - width) // 2
-        return images[:, :, top: top + height, left: left + width]  # (B, C, H, W)
+        return images[:, :, top : top + height, left : left + width]  # (B, C, H, W)

@@ -85,7 +85,7 @@ class MLPDiscriminator(nn.Module):
         try:
             for layer in layers:
                 seen: List[Tensor] = []
-                hook = layer.register_forward_hook(lambda module, inputs, output: seen.append(output))
+                hook = layer.register_forward_hook(lambda module, inputs, output, seen=seen: seen.append(output))
                 try:
                     self(x)
                 finally:

@@ -17,8 +17,15 @@ from catgan.nets import MLPDiscriminator, MLPGenerator
 
 def one_batch_fit(model, batch):
     """Run exactly one training batch (one D update, one G update) through a real Trainer."""
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        limit_val_batches=0,
+    )
     trainer.fit(model, train_dataloaders=DataLoader([batch], batch_size=None))
     assert trainer.global_step == 2  # Lightning counts optimizer steps: one batch = D step + G step
     return trainer
@@ -33,9 +40,15 @@ def blobs(n, k=3, seed=0):
 
 def small_catgan(lr_d, lr_g, batch_norm=False, noise=0.0):
     torch.manual_seed(0)
-    return CatGAN(image_shape=(2,), num_classes=3, latent_dim=4, lr_d=lr_d, lr_g=lr_g,
-                  generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
-                  discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=noise, batch_norm=batch_norm))
+    return CatGAN(
+        image_shape=(2,),
+        num_classes=3,
+        latent_dim=4,
+        lr_d=lr_d,
+        lr_g=lr_g,
+        generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+        discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=noise, batch_norm=batch_norm),
+    )
 
 
 def test_discriminator_step_lowers_labeled_cross_entropy():
@@ -62,8 +75,15 @@ def test_generator_step_raises_the_fakes_marginal_entropy():
     generator = MLPGenerator(4, (2,), hidden=(16,), batch_norm=False, output="identity")
     with torch.no_grad():
         generator.net[-2].bias.copy_(torch.tensor([1.0, 0.0]))
-    model = CatGAN(image_shape=(2,), num_classes=3, latent_dim=4, lr_d=0.0, lr_g=5e-2,
-                   generator=generator, discriminator=discriminator)
+    model = CatGAN(
+        image_shape=(2,),
+        num_classes=3,
+        latent_dim=4,
+        lr_d=0.0,
+        lr_g=5e-2,
+        generator=generator,
+        discriminator=discriminator,
+    )
     z = torch.rand(256, 4) * 2 - 1
     with torch.no_grad():
         before = marginal_entropy(discriminator(generator(z)))
@@ -95,8 +115,13 @@ def test_unsupervised_when_weight_is_zero_and_parts_logged():
     model = CatGAN(image_shape=(2,), num_classes=3, supervised_weight=0.0)
     trainer = one_batch_fit(model, {"unlabeled": x, "labeled": (x[:6], y[:6])})
     logged = set(trainer.callback_metrics)
-    assert {"train/d/marginal_entropy_real", "train/d/conditional_entropy_real",
-            "train/d/conditional_entropy_fake", "train/g/marginal_entropy_fake", "train/g/loss"} <= logged
+    assert {
+        "train/d/marginal_entropy_real",
+        "train/d/conditional_entropy_real",
+        "train/d/conditional_entropy_fake",
+        "train/g/marginal_entropy_fake",
+        "train/g/loss",
+    } <= logged
     assert "train/d/cross_entropy_labeled" not in logged
 
 
@@ -121,8 +146,7 @@ def test_catgan_needs_two_classes():
 def point_networks(latent_dim=4):
     from catgan.nets import MLPDiscriminator, MLPGenerator
 
-    return (MLPGenerator(latent_dim, (2,), hidden=(8,), output="identity"),
-            MLPDiscriminator((2,), 3, hidden=(8,)))
+    return (MLPGenerator(latent_dim, (2,), hidden=(8,), output="identity"), MLPDiscriminator((2,), 3, hidden=(8,)))
 
 
 @pytest.mark.parametrize("name", ["CatGAN", "GAN", "ImprovedGAN"])

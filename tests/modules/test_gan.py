@@ -10,8 +10,14 @@ from catgan.losses import GAN_LOSS_KINDS
 
 
 def fit_batches(model, batches):
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
     trainer.fit(model, train_dataloaders=DataLoader(batches, batch_size=None))
     return trainer
 

@@ -21,14 +21,29 @@ def small_improved_gan(lr_d, lr_g, batch_norm=False, supervised_weight=1.0):
     torch.manual_seed(0)
     generator = MLPGenerator(4, (2,), hidden=(16,), batch_norm=False, output="identity")
     discriminator = MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0, batch_norm=batch_norm)
-    return ImprovedGAN(image_shape=(2,), num_classes=3, latent_dim=4, lr_d=lr_d, lr_g=lr_g,
-                       supervised_weight=supervised_weight, generator=generator, discriminator=discriminator)
+    return ImprovedGAN(
+        image_shape=(2,),
+        num_classes=3,
+        latent_dim=4,
+        lr_d=lr_d,
+        lr_g=lr_g,
+        supervised_weight=supervised_weight,
+        generator=generator,
+        discriminator=discriminator,
+    )
 
 
 def fit_batches(model, batch, num_batches):
     """``num_batches`` training batches (each one D and one G update) through a real Trainer."""
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        limit_val_batches=0,
+    )
     trainer.fit(model, train_dataloaders=DataLoader([batch] * num_batches, batch_size=None))
     assert trainer.global_step == 2 * num_batches
 
@@ -44,9 +59,11 @@ def test_discriminator_steps_lower_labeled_ce_raise_real_and_lower_fake_logsumex
     def measure():
         with torch.no_grad():
             fakes = model.generator(z)
-            return (F.cross_entropy(model.discriminator(x[:12]), y[:12]),
-                    torch.logsumexp(model.discriminator(x), 1).mean(),
-                    torch.logsumexp(model.discriminator(fakes), 1).mean())
+            return (
+                F.cross_entropy(model.discriminator(x[:12]), y[:12]),
+                torch.logsumexp(model.discriminator(x), 1).mean(),
+                torch.logsumexp(model.discriminator(fakes), 1).mean(),
+            )
 
     ce_before, real_before, fake_before = measure()
     generator_before = copy.deepcopy(model.generator.state_dict())
@@ -111,8 +128,15 @@ def test_parts_logged_and_predict():
     x, y = blobs(30)
     model = small_improved_gan(lr_d=1e-3, lr_g=1e-3)
     trainer = one_batch_fit(model, {"unlabeled": x, "labeled": (x[:6], y[:6])})
-    assert {"train/d/loss_real", "train/d/loss_fake", "train/d/cross_entropy_labeled", "train/d/logsumexp_real",
-            "train/g/feature_distance", "train/g/loss", "train/loss_total"} <= set(trainer.callback_metrics)
+    assert {
+        "train/d/loss_real",
+        "train/d/loss_fake",
+        "train/d/cross_entropy_labeled",
+        "train/d/logsumexp_real",
+        "train/g/feature_distance",
+        "train/g/loss",
+        "train/loss_total",
+    } <= set(trainer.callback_metrics)
     preds = model.predict_step((x, y), 0)["preds"]
     assert preds.shape == (30,) and preds.dtype == torch.long and preds.max() < 3
     assert catgan.ImprovedGAN is ImprovedGAN
@@ -121,8 +145,9 @@ def test_parts_logged_and_predict():
 
 def test_no_labeled_cross_entropy_when_weight_is_zero():
     x, y = blobs(30)
-    trainer = one_batch_fit(small_improved_gan(1e-3, 1e-3, supervised_weight=0.0),
-                            {"unlabeled": x, "labeled": (x[:6], y[:6])})
+    trainer = one_batch_fit(
+        small_improved_gan(1e-3, 1e-3, supervised_weight=0.0), {"unlabeled": x, "labeled": (x[:6], y[:6])}
+    )
     assert "train/d/cross_entropy_labeled" not in trainer.callback_metrics
 
 

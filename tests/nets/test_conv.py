@@ -7,8 +7,10 @@ import torch.nn.functional as F
 from catgan.nets import ConvDiscriminator, ConvGenerator
 
 
-@pytest.mark.parametrize("shape, widths", [((1, 28, 28), (32, 64, 64, 128)), ((3, 32, 32), (96, 192, 192, 192)),
-                                           ((1, 30, 30), (8, 8, 8, 16))])
+@pytest.mark.parametrize(
+    "shape, widths",
+    [((1, 28, 28), (32, 64, 64, 128)), ((3, 32, 32), (96, 192, 192, 192)), ((1, 30, 30), (8, 8, 8, 16))],
+)
 def test_generator_and_discriminator_shapes(shape, widths):
     torch.manual_seed(0)
     generator = ConvGenerator(16, shape, base_channels=8, hidden_channels=(8, 8))

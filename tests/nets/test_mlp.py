@@ -89,11 +89,23 @@ def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
             calls.append(x.shape)
             super().initialize_from_data(x)
 
-    model = CatGAN(image_shape=(2,), num_classes=2, latent_dim=4, supervised_weight=0.0,
-                   generator=MLPGenerator(4, (2,), hidden=(8,), output="identity"),
-                   discriminator=Recording((2,), 2, hidden=(8,), weight_norm=True))
-    pl.Trainer(max_epochs=1, limit_train_batches=3, limit_val_batches=0, logger=False, enable_progress_bar=False,
-               enable_checkpointing=False, default_root_dir=str(tmp_path)).fit(model, ToyDataModule(num_train=300))
+    model = CatGAN(
+        image_shape=(2,),
+        num_classes=2,
+        latent_dim=4,
+        supervised_weight=0.0,
+        generator=MLPGenerator(4, (2,), hidden=(8,), output="identity"),
+        discriminator=Recording((2,), 2, hidden=(8,), weight_norm=True),
+    )
+    pl.Trainer(
+        max_epochs=1,
+        limit_train_batches=3,
+        limit_val_batches=0,
+        logger=False,
+        enable_progress_bar=False,
+        enable_checkpointing=False,
+        default_root_dir=str(tmp_path),
+    ).fit(model, ToyDataModule(num_train=300))
     assert calls == [(100, 2)]  # once, on the first unlabeled batch
 
 
