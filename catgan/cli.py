@@ -92,6 +92,23 @@ class CatGANCLI(LightningCLI):
             self.trainer.test(self.model, datamodule=self.datamodule)
 
 
+class OfflineFirstWandbLogger(WandbLogger):
+    """Lightning's ``WandbLogger`` as the CLI's default, without the two warnings every run printed:
+
+    - Lightning always hands ``anonymous=None`` to ``wandb.init``, a setting wandb deprecated ("The anonymous
+      setting has no effect"): it is passed only when set;
+    - wandb looks for a git repository from ``save_dir`` before the folder exists ("git root runs does not
+      exist"): the folder is made first.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self._wandb_init.get("anonymous") is None:
+            self._wandb_init.pop("anonymous", None)
+        if self._save_dir:
+            os.makedirs(self._save_dir, exist_ok=True)
+
+
 def wandb_available() -> bool:
     import importlib.util
 
@@ -101,7 +118,7 @@ def wandb_available() -> bool:
 def trainer_defaults() -> dict:
     """W&B (offline unless WANDB_MODE says otherwise) when wandb is installed, else CSV files in runs/."""
     if wandb_available():
-        logger = lazy_instance(WandbLogger, project="catgan", save_dir="runs")
+        logger = lazy_instance(OfflineFirstWandbLogger, project="catgan", save_dir="runs")
     else:
         print("catgan: wandb is not installed; logging to CSV files under runs/ instead")
         logger = lazy_instance(CSVLogger, save_dir="runs")

@@ -153,3 +153,23 @@ def test_a_config_gets_its_own_data_module_defaults(capsys):
         main(args=["fit", "--config", os.path.join(CONFIGS, "mnist_catgan.yaml"), "--print_config"])
     data = yaml.safe_load(capsys.readouterr().out)["data"]["init_args"]
     assert data["val_size"] == 10000 and data["eval_batch_size"] == 1000
+
+
+def test_default_wandb_logger_runs_offline_without_the_two_warnings(run_cli, tmp_path, monkeypatch, capfd):
+    monkeypatch.chdir(tmp_path)  # runs/ does not exist yet: wandb used to warn "git root runs does not exist"
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+        "--test_after_fit",
+        "false",
+        logger="default",
+    )
+    printed = "".join(capfd.readouterr())
+    assert glob.glob(str(tmp_path / "runs" / "wandb" / "offline-run-*"))
+    assert "anonymous setting" not in printed and "git root" not in printed
