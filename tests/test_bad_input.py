@@ -107,7 +107,9 @@ def test_default_logger_with_wandb_disabled(run_cli, tmp_path, monkeypatch):
         "2",
         logger="default",
     )
-    assert type(cli.trainer.logger).__name__ == "WandbLogger"
+    from lightning.pytorch.loggers import WandbLogger
+
+    assert isinstance(cli.trainer.logger, WandbLogger)
 
 
 def test_without_wandb_the_cli_falls_back_to_csv(run_cli, tmp_path, monkeypatch):

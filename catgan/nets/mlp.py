@@ -33,7 +33,10 @@ class MLPDiscriminator(nn.Module):
     Improved-GAN discriminator (Salimans et al. 2016, with ``batch_norm=False``, ``negative_slope=0``, noise
     0.3 on the input and 0.5 after each hidden layer). ``initialize_from_data(x)`` then gives each layer's
     outputs zero mean and unit variance on the batch ``x`` (data-dependent init); the adversarial modules
-    call it on the first real batch.
+    call it on the first real batch. ``train_hidden_scale=False`` keeps the hidden layers' scales g at their
+    data-dependent values and trains only their directions v and biases, as Improved-GAN's MNIST code does
+    (its ``DenseLayer(train_scale=False)``; only the output layer's scale is trained): the hidden weights keep a
+    fixed norm per unit.
     """
 
     def __init__(
@@ -47,8 +50,13 @@ class MLPDiscriminator(nn.Module):
         negative_slope: float = 0.1,
         dropout: float = 0.0,
         weight_norm: bool = False,
+        train_hidden_scale: bool = True,
     ) -> None:
         super().__init__()
+        if not train_hidden_scale and not weight_norm:
+            raise ValueError(
+                "MLPDiscriminator: train_hidden_scale=False needs weight_norm=True (g is a weight-norm scale)."
+            )
         self.weight_norm = bool(weight_norm)
         self.in_shape = tuple(int(s) for s in in_shape)
         self.num_outputs = int(num_outputs)
@@ -67,6 +75,10 @@ class MLPDiscriminator(nn.Module):
         self.body = nn.Sequential(*layers)
         self.head_noise = GaussianNoise(noise_std if hidden else first_noise)
         self.head = self._linear(in_features, self.num_outputs, bias=True)
+        if not train_hidden_scale:
+            for layer in self.body.modules():
+                if isinstance(layer, nn.Linear):
+                    layer.parametrizations.weight.original0.requires_grad_(False)  # g: (out_features, 1)
 
     def _linear(self, in_features: int, out_features: int, bias: bool) -> nn.Module:
         layer = nn.Linear(in_features, out_features, bias=bias)

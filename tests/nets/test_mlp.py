@@ -76,6 +76,29 @@ def test_data_dependent_init_standardizes_each_layer_on_the_batch():
     assert all(torch.equal(state[k], v) for k, v in plain.state_dict().items())
 
 
+def test_fixed_hidden_scale_trains_only_directions_biases_and_the_output_scale():
+    def step(d):
+        torch.manual_seed(1)
+        d.initialize_from_data(torch.rand(64, 20))
+        before = {n: p.detach().clone() for n, p in d.named_parameters()}
+        opt = torch.optim.Adam([p for p in d.parameters() if p.requires_grad], lr=1e-2)
+        d(torch.rand(16, 20)).logsumexp(1).mean().backward()
+        opt.step()
+        return {n: not torch.equal(before[n], p) for n, p in d.named_parameters()}
+
+    torch.manual_seed(0)
+    fixed = step(MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True, train_hidden_scale=False))
+    torch.manual_seed(0)
+    trained = step(MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True))
+    hidden_g = [n for n in fixed if n.startswith("body") and n.endswith("original0")]
+    assert len(hidden_g) == 2
+    assert not any(fixed[n] for n in hidden_g) and all(trained[n] for n in hidden_g)
+    assert fixed["head.parametrizations.weight.original0"] and fixed["head.bias"]
+    assert all(fixed[n] for n in fixed if n.endswith("original1"))  # directions v still learn
+    with pytest.raises(ValueError, match="needs weight_norm=True"):
+        MLPDiscriminator((20,), 4, train_hidden_scale=False)
+
+
 def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
     import lightning.pytorch as pl
 
