@@ -9,12 +9,15 @@ split seed set in both ``seed_everything`` and ``data.init_args.seed``; one JSON
     python scripts/reproduce.py --config configs/digits_catgan_unsupervised.yaml --metric test/cluster_acc
     python scripts/reproduce.py --config configs/mnist_pi_catgan_100.yaml --seeds 0 --curve --out results/mnist
     python scripts/reproduce.py --config configs/mnist_pi_catgan_100.yaml --out results/mnist --summarize
+    python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 0-9 --workers 2
 
 Extra arguments after ``--`` are passed to the CLI unchanged. With ``--curve`` each run also writes
 ``<out>/<config>_seed<seed>_curve.json`` after every epoch (val and test accuracy per epoch, see
 catgan/curves.py), so a long run that is stopped still leaves its learning curve; the run's JSON
 record gets the curve too. Seeds may run as separate processes (one ``--seeds S`` each, in parallel on
 a machine with several cores); ``--summarize`` then prints the table from the records in ``--out``.
+``--seeds`` takes numbers and ranges (``0-9`` is 0, 1, ..., 9); ``--workers N`` runs N seeds at a time, each
+in its own process with one torch thread.
 """
 
 from __future__ import annotations
@@ -85,6 +88,37 @@ def run_one(
     return record
 
 
+def seed_list(text: str) -> list[int]:
+    """``"3"`` -> [3]; ``"0-9"`` -> [0, ..., 9] (both ends included)."""
+    first, dash, last = text.partition("-")
+    try:
+        seeds = list(range(int(first), int(last) + 1)) if dash else [int(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed or a range such as 0-9") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError(f"the range {text!r} is empty: write it low-high, e.g. 0-9")
+    return seeds
+
+
+def _run_in_worker(job: tuple) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    return run_one(*job)
+
+
+def run_seeds(jobs: list[tuple], workers: int) -> list[dict]:
+    """``run_one(*job)`` for each job, ``workers`` at a time in separate processes (in order when 1)."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [run_one(*job) for job in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # inherited by the spawned workers
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        return list(pool.map(_run_in_worker, jobs))
+
+
 def load_records(out_dir: str, config: str | None = None) -> list[dict]:
     """The run records in ``out_dir`` (of ``config`` only, when given), the newest one per config and seed,
     ordered by seed. Lets seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
@@ -134,7 +168,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=seed_list, nargs="+", default=[[0], [1], [2]], help="e.g. 0 1 2, or 0-9")
+    parser.add_argument("--workers", type=int, default=1, help="seeds run at a time, one process each")
     parser.add_argument("--metric", default="test/acc", help="accuracy metric whose complement is the error")
     parser.add_argument("--out", default="results/reproduce")
     parser.add_argument("--logger", choices=["none", "default"], default="none")
@@ -146,6 +181,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
         "(the newest per seed, e.g. of seeds run as separate processes)",
     )
     args = parser.parse_args(argv)
+    seeds = sorted({seed for group in args.seeds for seed in group})
+    if args.workers < 1:
+        parser.error(f"--workers must be >= 1, got {args.workers}")
     if args.summarize:
         records = load_records(args.out, args.config)
         if not records:
@@ -153,9 +191,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     else:
         if not os.path.exists(args.config):
             parser.error(f"config {args.config} not found")
-        records = [
-            run_one(args.config, seed, extra, args.metric, args.out, args.logger, args.curve) for seed in args.seeds
-        ]
+        jobs = [(args.config, seed, extra, args.metric, args.out, args.logger, args.curve) for seed in seeds]
+        records = run_seeds(jobs, args.workers)
     overrides = " ".join(records[0]["overrides"]) if args.summarize else " ".join(extra)
     print(f"\n{args.config} {overrides}")
     print("\n".join(summary_lines(records, args.metric)))

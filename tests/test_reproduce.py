@@ -59,3 +59,29 @@ def test_summarize_rejects_an_empty_folder_and_an_unrecorded_metric(reproduce, t
     }
     with pytest.raises(ValueError, match="test/acc"):
         reproduce.summary_lines([record], "test/cluster_acc")
+
+
+def test_seed_ranges_and_bad_seeds(reproduce):
+    assert reproduce.seed_list("0-3") == [0, 1, 2, 3] and reproduce.seed_list("7") == [7]
+    for bad in ("a-3", "5-2", "x"):
+        with pytest.raises(Exception, match="range|seed"):
+            reproduce.seed_list(bad)
+
+
+def test_workers_run_seeds_in_parallel_processes_with_the_same_results(reproduce, tmp_path):
+    """--seeds 5-6 --workers 2 through the script's command line: two spawned processes, each seed's record
+    equal to the one a serial run writes (deterministic CPU training)."""
+    import subprocess
+    import sys
+
+    out = str(tmp_path / "parallel")
+    script = os.path.join(os.path.dirname(CONFIGS), "scripts", "reproduce.py")
+    cmd = [sys.executable, script, "--config", CONFIG, "--seeds", "5-6", "--workers", "2", "--out", out] + QUICK
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "over 2 seeds" in done.stdout
+    parallel = {r["seed"]: r for r in reproduce.load_records(out)}
+    assert sorted(parallel) == [5, 6]
+    serial = reproduce.run_one(CONFIG, 6, QUICK[1:], "test/acc", str(tmp_path / "serial"), "none")
+    assert parallel[6]["optimizer_steps"] == serial["optimizer_steps"] == 4
+    assert parallel[6]["metrics"]["test/acc"] == serial["metrics"]["test/acc"]

@@ -99,6 +99,25 @@ def test_fixed_hidden_scale_trains_only_directions_biases_and_the_output_scale()
         MLPDiscriminator((20,), 4, train_hidden_scale=False)
 
 
+def test_weight_norm_init_std_sets_the_size_of_the_directions():
+    torch.manual_seed(0)
+    default = MLPDiscriminator((400,), 4, hidden=(300,), weight_norm=True)
+    drawn = MLPDiscriminator((400,), 4, hidden=(300,), weight_norm=True, weight_norm_init_std=0.1)
+    v_default = default.body[2].parametrizations.weight.original1  # (300, 400)
+    v_drawn = drawn.body[2].parametrizations.weight.original1
+    assert abs(float(v_drawn.std()) - 0.1) < 0.002  # N(0, 0.1^2): ||v|| ~ 0.1 * sqrt(400) = 2 per unit
+    assert abs(float(v_drawn.norm(dim=1).mean()) - 2.0) < 0.05
+    assert abs(float(v_default.norm(dim=1).mean()) - 3**-0.5) < 0.02  # nn.Linear's init
+    x = torch.rand(64, 400)  # the data-dependent init still standardizes the layer
+    drawn.initialize_from_data(x)
+    with torch.no_grad():
+        hidden = drawn.body[2](x)
+    assert torch.allclose(hidden.std(0, unbiased=False), torch.ones(300), atol=1e-3)
+    for bad in ({"weight_norm_init_std": 0.0, "weight_norm": True}, {"weight_norm_init_std": 0.1}):
+        with pytest.raises(ValueError, match="weight_norm_init_std"):
+            MLPDiscriminator((20,), 4, **bad)
+
+
 def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
     import lightning.pytorch as pl
 
