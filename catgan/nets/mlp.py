@@ -39,6 +39,9 @@ class MLPDiscriminator(nn.Module):
     fixed norm per unit. ``weight_norm_init_std`` draws the directions v from N(0, std^2) (Improved-GAN: 0.1)
     instead of ``nn.Linear``'s init (||v|| = 1/sqrt(3) per unit): under Adam the size of v sets the step size of
     the direction (each step moves v by about lr per element), so a 0.1 init takes steps 3-5x smaller.
+    ``weight_norm_init="unit"`` skips the data-dependent init and starts every scale g at 1 (unit-norm rows,
+    as Sleepychord/ImprovedGAN-pytorch does): with ``train_hidden_scale=False`` the hidden rows keep norm 1, a
+    smoother D than the data-dependent scales (about 3 on MNIST's first layer).
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class MLPDiscriminator(nn.Module):
         weight_norm: bool = False,
         train_hidden_scale: bool = True,
         weight_norm_init_std: float | None = None,
+        weight_norm_init: str = "data",
     ) -> None:
         super().__init__()
         if not train_hidden_scale and not weight_norm:
@@ -63,7 +67,10 @@ class MLPDiscriminator(nn.Module):
         if weight_norm_init_std is not None and (not weight_norm or weight_norm_init_std <= 0):
             raise ValueError("MLPDiscriminator: weight_norm_init_std needs weight_norm=True and a value > 0.")
         self.weight_norm = bool(weight_norm)
+        if weight_norm_init not in ("data", "unit"):
+            raise ValueError(f"MLPDiscriminator: weight_norm_init must be 'data' or 'unit', got {weight_norm_init!r}.")
         self.weight_norm_init_std = weight_norm_init_std
+        self.weight_norm_init = weight_norm_init
         self.in_shape = tuple(int(s) for s in in_shape)
         self.num_outputs = int(num_outputs)
         in_features = math.prod(self.in_shape)
@@ -92,14 +99,18 @@ class MLPDiscriminator(nn.Module):
             return layer
         if self.weight_norm_init_std is not None:
             nn.init.normal_(layer.weight, std=self.weight_norm_init_std)
-        return _weight_norm(layer)
+        layer = _weight_norm(layer)
+        if self.weight_norm_init == "unit":
+            with torch.no_grad():
+                layer.parametrizations.weight.original0.fill_(1.0)  # g = 1: unit-norm rows
+        return layer
 
     @torch.no_grad()
     def initialize_from_data(self, x: Tensor, eps: float = 1e-6) -> None:
         """Data-dependent init of the weight-normalized layers (a no-op without ``weight_norm``): layer by
         layer, rescale g and shift the bias so that the layer's outputs on ``x`` (noise off) have zero mean
         and unit variance per unit. Batch-norm layers keep their running statistics."""
-        if not self.weight_norm:
+        if not self.weight_norm or self.weight_norm_init != "data":
             return
         layers = [m for m in self.modules() if isinstance(m, nn.Linear)]
         was_training = self.training
@@ -132,7 +143,8 @@ class MLPGenerator(nn.Module):
     """z (B, latent_dim) -> [Linear -> (BN) -> ReLU] * len(hidden) -> Linear -> sigmoid -> (B, *out_shape).
 
     ``output`` picks the last nonlinearity: ``sigmoid`` for data in [0, 1], ``tanh`` for [-1, 1],
-    ``identity`` for unbounded data such as the 2-D toy sets. ``activation`` is the hidden nonlinearity
+    ``identity`` for unbounded data such as the 2-D toy sets, ``softplus`` for data >= 0 (Sleepychord's
+    Improved-GAN port uses it instead of sigmoid on MNIST, whose saturated gradients stalled G). ``activation`` is the hidden nonlinearity
     (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
     normalization on the output layer (Improved-GAN's ``l2normalize``).
     """
@@ -148,7 +160,7 @@ class MLPGenerator(nn.Module):
         output_weight_norm: bool = False,
     ) -> None:
         super().__init__()
-        outputs = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identity": nn.Identity}
+        outputs = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identity": nn.Identity, "softplus": nn.Softplus}
         activations = {"relu": nn.ReLU, "softplus": nn.Softplus}
         if output not in outputs:
             raise ValueError(f"MLPGenerator: unknown output {output!r}; choose one of {sorted(outputs)}.")

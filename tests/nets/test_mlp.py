@@ -118,6 +118,32 @@ def test_weight_norm_init_std_sets_the_size_of_the_directions():
             MLPDiscriminator((20,), 4, **bad)
 
 
+def test_unit_weight_norm_init_gives_unit_norm_rows_and_skips_the_data_pass():
+    torch.manual_seed(0)
+    d = MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True, weight_norm_init="unit")
+    linears = [m for m in d.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 3
+    for layer in linears:
+        assert torch.allclose(layer.weight.norm(dim=1), torch.ones(layer.out_features), atol=1e-5)
+    state = {k: v.clone() for k, v in d.state_dict().items()}
+    d.initialize_from_data(torch.rand(64, 20) * 5)
+    assert all(torch.equal(state[k], v) for k, v in d.state_dict().items())
+    data = MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True)  # the default rescales g on the data
+    data.initialize_from_data(torch.rand(64, 20) * 5)
+    assert not torch.allclose(data.body[2].weight.norm(dim=1), torch.ones(32), atol=1e-2)
+    with pytest.raises(ValueError, match="weight_norm_init"):
+        MLPDiscriminator((20,), 4, weight_norm=True, weight_norm_init="kaiming")
+
+
+def test_generator_softplus_output_is_nonnegative_and_unbounded_above():
+    torch.manual_seed(0)
+    g = MLPGenerator(4, (6,), hidden=(8,), output="softplus", batch_norm=False)
+    with torch.no_grad():
+        g.net[-2].bias.fill_(3.0)  # pre-activations around 3: softplus passes them, sigmoid would squash
+        out = g(torch.randn(50, 4))
+    assert out.min() >= 0 and out.max() > 1.5
+
+
 def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
     import lightning.pytorch as pl
 
