@@ -144,9 +144,8 @@ class MLPGenerator(nn.Module):
 
     ``output`` picks the last nonlinearity: ``sigmoid`` for data in [0, 1], ``tanh`` for [-1, 1],
     ``identity`` for unbounded data such as the 2-D toy sets, ``softplus`` for data >= 0 (Sleepychord's
-    Improved-GAN port uses it instead of sigmoid on MNIST, whose saturated gradients stalled G). ``activation`` is the hidden nonlinearity
-    (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
-    normalization on the output layer (Improved-GAN's ``l2normalize``).
+    Improved-GAN port uses it instead of sigmoid on MNIST). ``activation`` is the hidden nonlinearity (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
+    normalization on the output layer with unit-norm rows to start (Improved-GAN's ``l2normalize``).
     """
 
     def __init__(
@@ -177,7 +176,11 @@ class MLPGenerator(nn.Module):
             layers.append(activations[activation]())
             in_features = width
         last = nn.Linear(in_features, math.prod(self.out_shape))
-        layers += [_weight_norm(last) if output_weight_norm else last, outputs[output]()]
+        if output_weight_norm:
+            last = _weight_norm(last)
+            with torch.no_grad():  # g = 1: unit-norm rows to start, as Improved-GAN's l2normalize (W_scale = 1)
+                last.parametrizations.weight.original0.fill_(1.0)
+        layers += [last, outputs[output]()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: Tensor) -> Tensor:

@@ -180,7 +180,8 @@ def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
 def test_generator_softplus_activation_and_output_weight_norm():
     g = MLPGenerator(6, (1, 4, 4), hidden=(8,), activation="softplus", output_weight_norm=True, batch_norm=False)
     assert isinstance(g.net[1], nn.Softplus) and isinstance(MLPGenerator(6, (4,), hidden=(8,)).net[2], nn.ReLU)
-    assert hasattr(g.net[2], "parametrizations")  # the output layer is weight-normalized
+    assert hasattr(g.net[2], "parametrizations")  # the output layer is weight-normalized, unit-norm rows to start
+    assert torch.allclose(g.net[2].weight.norm(dim=1), torch.ones(16), atol=1e-5)
     out = g(torch.rand(3, 6))
     assert out.shape == (3, 1, 4, 4) and 0 <= out.min() and out.max() <= 1
     with pytest.raises(ValueError, match="unknown activation"):
