@@ -173,6 +173,28 @@ def sample_main(argv: List[str]) -> dict:
     return written
 
 
+def split_run_args(config: str, seed: int, run_dir: str) -> List[str]:
+    """CLI arguments for one scripted fit of ``config`` on label split ``seed`` (``seed_everything`` and
+    ``data.seed``), quiet (no progress bar or model summary), its outputs under ``run_dir``; what
+    scripts/reproduce.py, tune.py and sample_quality.py run (after them: the script's own overrides)."""
+    return [
+        "--config",
+        config,
+        "--seed_everything",
+        str(seed),
+        "--data.init_args.seed",
+        str(seed),
+        "--trainer.enable_progress_bar",
+        "false",
+        "--trainer.enable_model_summary",
+        "false",
+        "--checkpoint.dirpath",
+        os.path.join(run_dir, "ckpt"),
+        "--trainer.default_root_dir",
+        run_dir,
+    ]
+
+
 def main(args: Optional[List[str]] = None, run: bool = True) -> Optional[CatGANCLI]:
     """Entry point of the console script (reads ``sys.argv``). Given ``args``, runs in-process and
     returns the CLI object (``cli.trainer``, ``cli.model``, ``cli.datamodule``), as tests do.

@@ -34,28 +34,12 @@ import time
 def run_one(
     config: str, seed: int, extra: list[str], metric: str, out_dir: str, logger: str, curve: bool = False
 ) -> dict:
-    from catgan.cli import main
+    from catgan.cli import main, split_run_args
 
     stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}"
     curve_path = os.path.join(out_dir, f"{stem}_curve.json")
     with tempfile.TemporaryDirectory() as tmp:
-        args = [
-            "fit",
-            "--config",
-            config,
-            "--seed_everything",
-            str(seed),
-            "--data.init_args.seed",
-            str(seed),
-            "--trainer.enable_progress_bar",
-            "false",
-            "--trainer.enable_model_summary",
-            "false",
-            "--checkpoint.dirpath",
-            os.path.join(tmp, "ckpt"),
-            "--trainer.default_root_dir",
-            tmp,
-        ]
+        args = ["fit"] + split_run_args(config, seed, tmp)
         if logger == "none":
             args += ["--trainer.logger", "false"]
         if curve:

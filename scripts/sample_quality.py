@@ -48,13 +48,12 @@ def fit_and_score(config: str, classifier_path: str, seed: int, samples: int, ou
 
     from catgan.callbacks import SampleGridCallback, fixed_latent
     from catgan.cli import main as cli_main
+    from catgan.cli import split_run_args
 
     torch.set_num_threads(1)
     stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}"
     with tempfile.TemporaryDirectory() as tmp:
-        args = ["fit", "--config", config, "--seed_everything", str(seed), "--data.init_args.seed", str(seed)]
-        args += ["--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
-        args += ["--trainer.logger", "false", "--trainer.default_root_dir", tmp, "--checkpoint.dirpath", tmp]
+        args = ["fit"] + split_run_args(config, seed, tmp) + ["--trainer.logger", "false"]
         started = time.perf_counter()
         cli = cli_main(args=args + extra)
         fit_seconds = time.perf_counter() - started

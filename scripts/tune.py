@@ -228,27 +228,13 @@ def make_objective(
     """The objective: mean of ``metric`` over the label splits ``seeds`` at the end of each fit."""
 
     def objective(trial) -> float:
-        from catgan.cli import main
+        from catgan.cli import main, split_run_args
 
         values = suggest(trial, space)
         scores = []
         for index, seed in enumerate(seeds):
             with tempfile.TemporaryDirectory() as tmp:
-                args = [
-                    "--config",
-                    config,
-                    "--seed_everything",
-                    str(seed),
-                    "--data.init_args.seed",
-                    str(seed),
-                    "--trainer.enable_progress_bar",
-                    "false",
-                    "--trainer.enable_model_summary",
-                    "false",
-                    "--checkpoint.dirpath",
-                    os.path.join(tmp, "ckpt"),
-                    "--trainer.default_root_dir",
-                    tmp,
+                args = split_run_args(config, seed, tmp) + [
                     "--test_after_fit",
                     "false",
                     "--torch_threads",
