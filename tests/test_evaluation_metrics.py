@@ -82,3 +82,17 @@ def test_supervised_baseline_logs_real_diagnostics_only():
     keys = set(trainer.callback_metrics)
     assert {"val/nmi", "val/ari", "val/error", "val/marginal_entropy_real"} <= keys
     assert not any(k.endswith("_fake") or "class_freq_fake" in k for k in keys)
+
+
+def test_a_class_d_never_predicts_is_counted_empty_and_warned_about():
+    model = CatGAN()
+    assert model.empty_classes(torch.tensor([0.3, 0.3, 0.39, 0.01])) == [3]  # 0.01 < 0.2 / 4
+    assert model.empty_classes(torch.tensor([0.25, 0.25, 0.25, 0.25])) == []
+    pl.seed_everything(0)
+    with torch.no_grad():
+        model.discriminator.head.bias[3] = -1e4  # D can no longer say "3": a merged cluster
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    with pytest.warns(UserWarning, match=r"no validation data to class\(es\) \[.*3.*\]"):
+        trainer.validate(model, DigitsDataModule(num_labeled=50))
+    empty = trainer.callback_metrics["val/empty_classes_real"].item()
+    assert empty >= 1 and empty == len(model.empty_classes(model.classifier_diagnostics("val")["class_freq_real"]))

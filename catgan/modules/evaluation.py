@@ -10,7 +10,10 @@ Per stage (``val``, ``test``) it logs
 - CatGAN's diagnostics at epoch end: ``marginal_entropy_real`` H[E_x p(y|x)] and
   ``conditional_entropy_real`` E_x H[p(y|x)] over the whole split, ``class_freq_real/<k>`` (fraction of
   the split D assigns to class k; validation only) and, for modules with a generator, the same three on
-  a fixed generated batch (``*_fake``; the EMA generator when enabled).
+  a fixed generated batch (``*_fake``; the EMA generator when enabled);
+- ``empty_classes_real``: how many classes D gives less than ``empty_class_share`` / K of the split (a
+  merged cluster: in clustering, two digits sharing one output leaves another output nearly unused). A
+  validation epoch that finds one warns (once per model), naming the classes and what to try.
 
 ``classifier_diagnostics(stage)`` returns them (with the confusion matrix) for callbacks;
 ``predict_step`` returns ``{"preds": (B,), "probs": (B, K)}`` (``catgan.predictions.PredictionWriter`` writes
@@ -39,6 +42,7 @@ class ClassifierEvaluationMixin:
 
     diagnostic_samples = 500  # size of the fixed generated batch scored at each evaluation epoch end
     diagnostic_seed = 1234
+    empty_class_share = 0.2  # a class D predicts for less than this fraction of 1/K counts as empty
 
     def init_classifier_metrics(self, num_classes: int) -> None:
         for stage in STAGES:
@@ -148,7 +152,20 @@ class ClassifierEvaluationMixin:
         if int(metric.confusion.sum()) == 0 and not self._is_distributed():
             return
         diagnostics = self.classifier_diagnostics(stage)
-        values = {f"{stage}/error": diagnostics["error"]}
+        empty = self.empty_classes(diagnostics["class_freq_real"])
+        values = {
+            f"{stage}/error": diagnostics["error"],
+            f"{stage}/empty_classes_real": torch.tensor(float(len(empty))),
+        }
+        if empty and stage == "val" and not self.trainer.sanity_checking and not getattr(self, "_warned_empty", False):
+            self._warned_empty = True
+            warnings.warn(
+                f"D assigns (almost) no validation data to class(es) {empty} at epoch {self.current_epoch}: "
+                "two classes share one output (a merged cluster). For clustering (CatGAN without labels) try "
+                "another seed, a larger batch (the marginal entropy is estimated per batch) or an averaged D "
+                "(d_ema_decay); val/empty_classes_real tracks it.",
+                stacklevel=1,
+            )
         for key, value in diagnostics.items():
             if "entropy" in key:
                 values[f"{stage}/{key}"] = value
@@ -156,6 +173,11 @@ class ClassifierEvaluationMixin:
                 values.update({f"{stage}/{key}/{k}": v for k, v in enumerate(value)})
         self.log_dict({k: v.float() for k, v in values.items()}, on_step=False, on_epoch=True)
         metric.reset()  # the cached result stays readable (by callbacks) until the next epoch starts
+
+    def empty_classes(self, class_freq: Tensor) -> list:
+        """The classes whose share of predictions ``class_freq`` (K,) is below ``empty_class_share`` / K."""
+        threshold = self.empty_class_share / class_freq.numel()
+        return [int(k) for k in torch.nonzero(class_freq < threshold).flatten()]
 
     def _is_distributed(self) -> bool:
         return torch.distributed.is_available() and torch.distributed.is_initialized()
