@@ -88,6 +88,7 @@ def _run_in_worker(job: tuple) -> dict:
     import torch
 
     torch.set_num_threads(1)
+    sys.argv = sys.argv[:1]  # the CLI reads its arguments from `args`, not from this script's command line
     return run_one(*job)
 
 
@@ -184,4 +185,5 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    argv, sys.argv = sys.argv[1:], sys.argv[:1]  # the CLI reads its arguments from `args`, not from sys.argv
+    main(argv)

@@ -131,4 +131,5 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    argv, sys.argv = sys.argv[1:], sys.argv[:1]  # the CLI reads its arguments from `args`, not from sys.argv
+    main(argv)
