@@ -58,7 +58,8 @@ def test_study_in_sqlite_is_resumed_and_writes_a_best_config_that_runs(tune, tmp
     assert best["model"]["init_args"]["lr_d"] == params["model.init_args.lr_d"] == best["model"]["init_args"]["lr_g"]
     hidden = best["model"]["init_args"]["discriminator"]["init_args"]["hidden"]
     assert hidden == tune.decode_choice(params["model.init_args.discriminator.init_args.hidden"])
-    assert best["model"]["init_args"]["supervised_weight"] == 1.0  # the rest of the base config is kept
+    base = yaml.safe_load(open(CONFIG))["model"]["init_args"]
+    assert best["model"]["init_args"]["supervised_weight"] == base["supervised_weight"]  # the rest is kept
     cli = run_cli(
         "fit",
         "--config",
