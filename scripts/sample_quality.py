@@ -74,9 +74,10 @@ def fit_and_score(config: str, classifier_path: str, seed: int, samples: int, ou
     # the floor: as many real training images, scored the same way (what a perfect generator would get)
     order = torch.randperm(splits.train_x.shape[0], generator=torch.Generator().manual_seed(seed))
     record["real_floor"] = score(classifier_path, splits.test_x, splits.train_x[order[:samples]], seed)
-    test_acc = cli.trainer.callback_metrics.get("test/acc")
-    if test_acc is not None:
-        record["test_error"] = 1.0 - float(test_acc)
+    for name in ("acc", "cluster_acc"):  # classifier modules: error, and error under the best cluster matching
+        value = cli.trainer.callback_metrics.get(f"test/{name}")
+        if value is not None:
+            record[f"test_{name.replace('acc', 'error')}"] = 1.0 - float(value)
     grid = SampleGridCallback(num_samples=100, seed=seed).make_grid(model)
     os.makedirs(out, exist_ok=True)
     if grid is not None:
@@ -87,16 +88,19 @@ def fit_and_score(config: str, classifier_path: str, seed: int, samples: int, ou
 
 
 def table(records: List[dict], floor: Optional[dict]) -> List[str]:
-    lines = ["| config | FD | KID × 1e3 | test error % | fit s |", "|---|---|---|---|---|"]
+    def percent(r: dict, key: str) -> str:
+        return f"{100 * r[key]:.2f}" if key in r else "–"
+
+    lines = ["| config | FD | KID | test error % | clustering error % | fit s |", "|---|---|---|---|---|---|"]
     for r in records:
-        error = f"{100 * r['test_error']:.2f}" if "test_error" in r else "–"
-        name = os.path.basename(r["config"])
+        name, kid = os.path.basename(r["config"]), f"{r['kid']:.3f} ± {r['kid_std']:.3f}"
         lines.append(
-            f"| `{name}` | {r['fd']:.2f} | {1e3 * r['kid']:.2f} ± {1e3 * r['kid_std']:.2f} | {error} | {r['fit_seconds']:.0f} |"
+            f"| `{name}` | {r['fd']:.2f} | {kid} | {percent(r, 'test_error')} | {percent(r, 'test_cluster_error')} "
+            f"| {r['fit_seconds']:.0f} |"
         )
     if floor is not None:
         lines.append(
-            f"| real training images | {floor['fd']:.2f} | {1e3 * floor['kid']:.2f} ± {1e3 * floor['kid_std']:.2f} | – | – |"
+            f"| real training images | {floor['fd']:.2f} | {floor['kid']:.3f} ± {floor['kid_std']:.3f} | – | – | – |"
         )
     return lines
 
