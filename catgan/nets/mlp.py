@@ -40,8 +40,7 @@ class MLPDiscriminator(nn.Module):
     instead of ``nn.Linear``'s init (||v|| = 1/sqrt(3) per unit): under Adam the size of v sets the step size of
     the direction (each step moves v by about lr per element), so a 0.1 init takes steps 3-5x smaller.
     ``weight_norm_init="unit"`` skips the data-dependent init and starts every scale g at 1 (unit-norm rows,
-    as Sleepychord/ImprovedGAN-pytorch does): with ``train_hidden_scale=False`` the hidden rows keep norm 1, a
-    smoother D than the data-dependent scales (about 3 on MNIST's first layer).
+    as Sleepychord/ImprovedGAN-pytorch does): with ``train_hidden_scale=False`` the hidden rows keep norm 1.
     """
 
     def __init__(
@@ -69,6 +68,8 @@ class MLPDiscriminator(nn.Module):
         self.weight_norm = bool(weight_norm)
         if weight_norm_init not in ("data", "unit"):
             raise ValueError(f"MLPDiscriminator: weight_norm_init must be 'data' or 'unit', got {weight_norm_init!r}.")
+        if weight_norm_init == "unit" and not weight_norm:
+            raise ValueError("MLPDiscriminator: weight_norm_init='unit' needs weight_norm=True.")
         self.weight_norm_init_std = weight_norm_init_std
         self.weight_norm_init = weight_norm_init
         self.in_shape = tuple(int(s) for s in in_shape)
@@ -144,7 +145,8 @@ class MLPGenerator(nn.Module):
 
     ``output`` picks the last nonlinearity: ``sigmoid`` for data in [0, 1], ``tanh`` for [-1, 1],
     ``identity`` for unbounded data such as the 2-D toy sets, ``softplus`` for data >= 0 (Sleepychord's
-    Improved-GAN port uses it instead of sigmoid on MNIST). ``activation`` is the hidden nonlinearity (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
+    Improved-GAN port uses it instead of sigmoid on MNIST). ``activation`` is the hidden nonlinearity
+    (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
     normalization on the output layer with unit-norm rows to start (Improved-GAN's ``l2normalize``).
     """
 

@@ -133,6 +133,8 @@ def test_unit_weight_norm_init_gives_unit_norm_rows_and_skips_the_data_pass():
     assert not torch.allclose(data.body[2].weight.norm(dim=1), torch.ones(32), atol=1e-2)
     with pytest.raises(ValueError, match="weight_norm_init"):
         MLPDiscriminator((20,), 4, weight_norm=True, weight_norm_init="kaiming")
+    with pytest.raises(ValueError, match="needs weight_norm=True"):
+        MLPDiscriminator((20,), 4, weight_norm_init="unit")
 
 
 def test_generator_softplus_output_is_nonnegative_and_unbounded_above():
