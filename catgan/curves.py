@@ -26,7 +26,10 @@ from catgan.metrics import clustering_accuracy
 
 class LearningCurve(pl.Callback):
     """Writes ``{"epochs": [{"epoch", "step", "seconds", "val/acc", "test/acc", ..., "train/...": mean}]}``
-    to ``path`` (rewritten whole after each epoch). ``test_every_epoch=False`` skips the test split."""
+    to ``path`` (rewritten whole after each epoch). ``test_every_epoch=False`` skips the test split.
+
+    The rows and the elapsed time are callback state, saved in checkpoints: a fit resumed with
+    ``--ckpt_path`` continues the curve (earlier epochs kept, ``seconds`` counting on from the saved time)."""
 
     def __init__(self, path: str, test_every_epoch: bool = True) -> None:
         self.path = str(path)
@@ -36,8 +39,20 @@ class LearningCurve(pl.Callback):
         self._count = 0
         self._val: Dict[str, float] = {}
         self._started = time.perf_counter()
+        self._seconds_before = 0.0  # training time of the fit this one resumed, from its checkpoint
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return self._seconds_before + time.perf_counter() - self._started
+
+    def state_dict(self) -> Dict[str, object]:
+        return {"rows": list(self.rows), "seconds": self.elapsed()}
+
+    def load_state_dict(self, state_dict: Dict[str, object]) -> None:
+        self.rows = list(state_dict["rows"])
+        self._seconds_before = float(state_dict["seconds"])
         self._started = time.perf_counter()
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -86,7 +101,7 @@ class LearningCurve(pl.Callback):
         row: Dict[str, float] = {
             "epoch": trainer.current_epoch + 1,
             "step": trainer.global_step,
-            "seconds": round(time.perf_counter() - self._started, 2),
+            "seconds": round(self.elapsed(), 2),
         }
         row.update(self._val)
         self._val = {}

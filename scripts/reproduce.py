@@ -18,11 +18,21 @@ record gets the curve too. Seeds may run as separate processes (one ``--seeds S`
 a machine with several cores); ``--summarize`` then prints the table from the records in ``--out``.
 ``--seeds`` takes numbers and ranges (``0-9`` is 0, 1, ..., 9); ``--workers N`` runs N seeds at a time, each
 in its own process with one torch thread.
+
+A run that must survive being stopped (a long one, spanning working sessions) keeps its folder with
+``--run-dir DIR``: checkpoints go to ``DIR/<config>_seed<seed>/ckpt`` instead of a temporary folder, and
+the same command started again resumes each seed from its ``last.ckpt`` (exactly: the data order,
+the noise streams and, with ``--curve``, the learning curve continue). The record then says
+``resumed_from``, and ``train_seconds`` is the training time of all parts together (from the curve).
+
+    python scripts/reproduce.py --config configs/mnist_pi_improved_gan_100.yaml --seeds 1 --curve \
+        --out results/igan --run-dir runs/igan      # stopped? the same command resumes it
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -32,14 +42,27 @@ import time
 
 
 def run_one(
-    config: str, seed: int, extra: list[str], metric: str, out_dir: str, logger: str, curve: bool = False
+    config: str,
+    seed: int,
+    extra: list[str],
+    metric: str,
+    out_dir: str,
+    logger: str,
+    curve: bool = False,
+    run_dir: str | None = None,
 ) -> dict:
     from catgan.cli import main, split_run_args
 
     stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}"
     curve_path = os.path.join(out_dir, f"{stem}_curve.json")
-    with tempfile.TemporaryDirectory() as tmp:
-        args = ["fit"] + split_run_args(config, seed, tmp)
+    resumed_from = None
+    with contextlib.ExitStack() as stack:
+        folder = os.path.join(run_dir, stem) if run_dir else stack.enter_context(tempfile.TemporaryDirectory())
+        args = ["fit"] + split_run_args(config, seed, folder)
+        last = os.path.join(folder, "ckpt", "last.ckpt")
+        if run_dir and os.path.isfile(last):
+            resumed_from = last
+            args += ["--ckpt_path", last]
         if logger == "none":
             args += ["--trainer.logger", "false"]
         if curve:
@@ -62,9 +85,13 @@ def run_one(
         "error": 1.0 - metrics[metric],
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+    if resumed_from:
+        record["resumed_from"] = resumed_from
     if curve:
         with open(curve_path) as f:
             record["curve"] = json.load(f)["epochs"]
+        if record["curve"]:
+            record["train_seconds"] = record["curve"][-1]["seconds"]
     os.makedirs(out_dir, exist_ok=True)
     name = f"{stem}_{int(time.time())}.json"
     with open(os.path.join(out_dir, name), "w") as f:
@@ -160,6 +187,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--logger", choices=["none", "default"], default="none")
     parser.add_argument("--curve", action="store_true", help="write val/test accuracy per epoch (see above)")
     parser.add_argument(
+        "--run-dir",
+        default=None,
+        help="keep each seed's run folder (checkpoints) under this folder and resume from its last.ckpt",
+    )
+    parser.add_argument(
         "--summarize",
         action="store_true",
         help="train nothing: print the table of the records already in --out for --config "
@@ -176,7 +208,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     else:
         if not os.path.exists(args.config):
             parser.error(f"config {args.config} not found")
-        jobs = [(args.config, seed, extra, args.metric, args.out, args.logger, args.curve) for seed in seeds]
+        jobs = [
+            (args.config, seed, extra, args.metric, args.out, args.logger, args.curve, args.run_dir) for seed in seeds
+        ]
         records = run_seeds(jobs, args.workers)
     overrides = " ".join(records[0]["overrides"]) if args.summarize else " ".join(extra)
     print(f"\n{args.config} {overrides}")

@@ -85,3 +85,24 @@ def test_workers_run_seeds_in_parallel_processes_with_the_same_results(reproduce
     serial = reproduce.run_one(CONFIG, 6, QUICK[1:], "test/acc", str(tmp_path / "serial"), "none")
     assert parallel[6]["optimizer_steps"] == serial["optimizer_steps"] == 4
     assert parallel[6]["metrics"]["test/acc"] == serial["metrics"]["test/acc"]
+
+
+def test_run_dir_keeps_checkpoints_and_the_same_command_resumes_with_the_curve(reproduce, tmp_path):
+    def run(out, run_dir=None, stop=()):
+        quick = ["--", "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "2", "--torch_threads", "1"]
+        kept = ["--run-dir", str(run_dir)] if run_dir else []
+        args = ["--config", CONFIG, "--seeds", "3", "--out", str(out), "--curve"] + kept + quick + list(stop)
+        return reproduce.main(args)[0]
+
+    # a 2-epoch run stopped after its first epoch (4 optimizer steps) ...
+    first = run(tmp_path / "a", tmp_path / "runs", stop=["--trainer.max_steps", "4"])
+    assert os.path.isfile(tmp_path / "runs" / "digits_catgan_seed3" / "ckpt" / "last.ckpt")
+    assert "resumed_from" not in first
+    resumed = run(tmp_path / "a", tmp_path / "runs")  # ... started again with the same folder
+    assert resumed["resumed_from"].endswith("last.ckpt") and resumed["optimizer_steps"] == 8
+    assert [row["epoch"] for row in resumed["curve"]] == [1, 2]  # the first epoch's row came from the checkpoint
+    assert resumed["curve"][1]["seconds"] > resumed["curve"][0]["seconds"] == first["curve"][0]["seconds"]
+    assert resumed["train_seconds"] == resumed["curve"][1]["seconds"]
+    straight = run(tmp_path / "b")  # the same two epochs in one go
+    assert resumed["metrics"]["test/acc"] == straight["metrics"]["test/acc"]
+    assert resumed["curve"][1]["test/acc"] == straight["curve"][1]["test/acc"]

@@ -11,8 +11,10 @@ fresh discriminator forward pass (so G sees D after its update). Fakes for the D
 without a graph through G, and D's parameters are frozen during G's step, so neither player pays
 for the other's weight gradients.
 
-Batch-norm running statistics of the discriminator come from real unlabeled data only: forward
-passes of generated or labeled batches run with frozen statistics (see ``discriminate``).
+With ``d_batch_norm="separate"`` (default) batch-norm layers of the discriminator normalize each batch
+(real unlabeled, generated, labeled) with its own statistics and their running statistics come from real
+unlabeled data only: forward passes of generated or labeled batches run with frozen statistics. With
+``d_batch_norm="joint"`` all batches of a step go through D in one pass (see ``discriminate``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ GeneratorFactory = Callable[[int, Sequence[int]], nn.Module]
 DiscriminatorFactory = Callable[[Sequence[int], int], nn.Module]
 Labeled = Optional[Tuple[Tensor, Tensor]]
 LossAndParts = Tuple[Tensor, Dict[str, Tensor]]
+D_BATCH_NORM_MODES = ("separate", "joint")
 
 
 def warmed_up_ema(decay: float) -> Callable[[list, list, Tensor], None]:
@@ -105,6 +108,14 @@ class AdversarialModule(pl.LightningModule):
             warms up as in TensorFlow's ExponentialMovingAverage, min(decay, (1 + n) / (10 + n)) at the
             n-th update, so early weights (and BN statistics of the initialization) are forgotten fast.
             Polyak averaging of D as in Salimans et al.'s code is ``d_ema_decay=0.9999``.
+        d_batch_norm: how a discriminator with batch norm sees a step's batches. ``"separate"`` (default):
+            the real unlabeled, generated and labeled batches each go through D alone, so each is
+            normalized by its own batch statistics (which hides differences of the batch means between
+            real and generated data from D); running statistics come from the real batch. ``"joint"``: they
+            go through D as one concatenated batch, normalized by shared statistics, in the D step and in
+            the G step (where the generated batch is concatenated with the real one, whose outputs are
+            discarded); running statistics come from the D step's joint batches, as D was trained. No
+            effect on a discriminator without batch norm (its batches are always concatenated).
 
     A discriminator with an ``initialize_from_data(x)`` method (``MLPDiscriminator(weight_norm=True)``)
     gets it called on the first real unlabeled batch, before the first update (data-dependent init).
@@ -130,8 +141,11 @@ class AdversarialModule(pl.LightningModule):
         ema_decay: Optional[float] = None,
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
+        d_batch_norm: str = "separate",
     ) -> None:
         super().__init__()
+        if d_batch_norm not in D_BATCH_NORM_MODES:
+            raise ValueError(f"d_batch_norm must be one of {D_BATCH_NORM_MODES}, got {d_batch_norm!r}.")
         if latent_distribution not in ("uniform", "normal"):
             raise ValueError(f"latent_distribution must be 'uniform' or 'normal', got {latent_distribution!r}.")
         if n_critic < 1 or g_steps < 1:
@@ -153,6 +167,7 @@ class AdversarialModule(pl.LightningModule):
             discriminator, self.default_discriminator, self.image_shape, self.discriminator_outputs
         )
         self._d_has_batch_norm = has_batch_norm(self.discriminator)
+        self.d_batch_norm = d_batch_norm
         self.ema_decay = ema_decay
         self.generator_ema: Optional[AveragedModel] = None
         if ema_decay is not None:
@@ -225,17 +240,38 @@ class AdversarialModule(pl.LightningModule):
 
     def discriminate(self, real: Optional[Tensor], *others: Tensor) -> Tuple[Tensor, ...]:
         """D's outputs for ``real`` (unlabeled, may be None) and for each of ``others`` (generated or
-        labeled batches). Only ``real`` updates batch-norm running statistics; without batch norm all
-        batches go through D in one concatenated forward pass."""
+        labeled batches). Without batch norm, or with ``d_batch_norm="joint"``, all batches go through D in
+        one concatenated forward pass (batch-norm running statistics update only when ``real`` is given).
+        Otherwise each batch goes alone and only ``real`` updates the running statistics."""
         batches = ([real] if real is not None else []) + list(others)
-        if not self._d_has_batch_norm:
-            outputs = self.discriminator(torch.cat(batches)) if len(batches) > 1 else self.discriminator(batches[0])
+        if not self._d_has_batch_norm or self.d_batch_norm == "joint":
+            stats = contextlib.nullcontext() if real is not None else frozen_batch_norm_stats(self.discriminator)
+            with stats:
+                outputs = self.discriminator(torch.cat(batches)) if len(batches) > 1 else self.discriminator(batches[0])
             return tuple(outputs.split([b.shape[0] for b in batches]))
         outputs = [self.discriminator(real)] if real is not None else []
         if others:
             with frozen_batch_norm_stats(self.discriminator):
                 outputs += [self.discriminator(b) for b in others]
         return tuple(outputs)
+
+    def discriminate_generated(
+        self, real: Tensor, fake: Tensor, features: bool = False, with_real: bool = False
+    ) -> Tuple[Optional[Tensor], Tensor]:
+        """For a G step: (D's outputs for ``real`` without a graph, or None unless ``with_real``; D's outputs
+        for ``fake``), or ``discriminator.features`` with ``features``. Batch-norm running statistics stay
+        frozen. With ``d_batch_norm="joint"`` (and batch norm in D) both go through D in one pass, so the
+        generated batch is normalized with the real one as in the D step; otherwise ``fake`` goes alone."""
+        net = self.discriminator.features if features else self.discriminator
+        with frozen_batch_norm_stats(self.discriminator):
+            if self._d_has_batch_norm and self.d_batch_norm == "joint":
+                out_real, out_fake = net(torch.cat([real, fake])).split([real.shape[0], fake.shape[0]])
+                return (out_real.detach() if with_real else None), out_fake
+            out_real = None
+            if with_real:
+                with torch.no_grad():
+                    out_real = net(real)
+            return out_real, net(fake)
 
     # -- checks, checkpoints ---------------------------------------------------------------------
     def setup(self, stage: str) -> None:

@@ -44,6 +44,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         ema_decay: Optional[float] = None,
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
+        d_batch_norm: str = "separate",
         marginal_over_ranks: bool = False,
     ) -> None:
         if num_classes < 2:
@@ -69,6 +70,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             ema_decay,
             compile,
             d_ema_decay,
+            d_batch_norm=d_batch_norm,
         )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks
@@ -90,7 +92,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         return catgan_discriminator_loss(logits_real, logits_fake, marginal_logits_real=self._global(logits_real))
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
-        (logits_fake,) = self.discriminate(None, fake)
+        _, logits_fake = self.discriminate_generated(real, fake)
         return catgan_generator_loss(logits_fake, self._global(logits_fake))
 
     def _global(self, logits: Tensor) -> Optional[Tensor]:

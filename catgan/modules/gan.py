@@ -38,6 +38,7 @@ class GAN(AdversarialModule):
         ema_decay: Optional[float] = None,
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
+        d_batch_norm: str = "separate",
     ) -> None:
         check_gan_loss_kind(loss)
         if gp_weight < 0:
@@ -58,6 +59,7 @@ class GAN(AdversarialModule):
             ema_decay,
             compile,
             d_ema_decay,
+            d_batch_norm=d_batch_norm,
         )
         self.loss_kind = loss
         self.gp_weight = float(gp_weight)
@@ -77,5 +79,5 @@ class GAN(AdversarialModule):
         return loss, parts
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
-        (fake_scores,) = self.discriminate(None, fake)
+        _, fake_scores = self.discriminate_generated(real, fake)
         return gan_generator_loss(fake_scores, self.loss_kind)

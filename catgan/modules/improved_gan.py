@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple
 
-import torch
 from torch import Tensor
 
 from catgan.losses import feature_matching_loss, improved_gan_discriminator_loss
 from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
-from catgan.nets.layers import frozen_batch_norm_stats
 
 
 class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
@@ -50,6 +48,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         ema_decay: Optional[float] = None,
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
+        d_batch_norm: str = "separate",
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -74,6 +73,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             ema_decay,
             compile,
             d_ema_decay,
+            d_batch_norm=d_batch_norm,
         )
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
@@ -100,9 +100,6 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         return improved_gan_discriminator_loss(logits_real, logits_fake)
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
-        # D's parameters are frozen by the base loop; its batch-norm statistics are frozen here.
-        with frozen_batch_norm_stats(self.discriminator):
-            with torch.no_grad():
-                features_real = self.discriminator.features(real)  # (B, F)
-            features_fake = self.discriminator.features(fake)  # (B, F)
+        # D's parameters are frozen by the base loop, its batch-norm statistics by discriminate_generated
+        features_real, features_fake = self.discriminate_generated(real, fake, features=True, with_real=True)  # (B, F)
         return feature_matching_loss(features_real, features_fake)

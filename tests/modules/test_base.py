@@ -1,0 +1,89 @@
+"""The shared adversarial base: how a discriminator with batch norm sees a step's batches (d_batch_norm)."""
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+from catgan import CatGAN, ImprovedGAN
+from catgan.nets import MLPDiscriminator, MLPGenerator
+
+
+def bn_model(mode, cls=CatGAN):
+    torch.manual_seed(0)
+    model = cls(
+        image_shape=(2,),
+        num_classes=3,
+        latent_dim=4,
+        generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+        discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0, input_noise_std=0.0, batch_norm=True),
+        d_batch_norm=mode,
+    )
+    return model.train()
+
+
+def batches():
+    g = torch.Generator().manual_seed(1)
+    real = torch.randn(8, 2, generator=g)
+    fake = torch.randn(8, 2, generator=g) + 5.0  # a different mean: per-batch statistics would hide it
+    return real, fake
+
+
+def bn_stats(module):
+    bn = next(m for m in module.modules() if isinstance(m, nn.BatchNorm1d))
+    return bn.running_mean.clone(), bn.running_var.clone(), int(bn.num_batches_tracked)
+
+
+def test_joint_mode_normalizes_real_and_generated_batches_together():
+    real, fake = batches()
+    joint, separate = bn_model("joint"), bn_model("separate")
+    reference = copy.deepcopy(joint.discriminator)
+    _, fake_joint = joint.discriminate(real, fake)
+    assert torch.allclose(fake_joint, reference(torch.cat([real, fake]))[8:], atol=1e-6)
+    _, fake_separate = separate.discriminate(real, fake)
+    assert torch.allclose(fake_separate, copy.deepcopy(separate.discriminator)(fake), atol=1e-6)
+    # only in joint mode do the generated batch's outputs depend on the real batch beside it
+    assert not torch.allclose(joint.discriminate(real + 3.0, fake)[1], fake_joint, atol=1e-3)
+    assert torch.allclose(separate.discriminate(real + 3.0, fake)[1], fake_separate, atol=1e-6)
+
+
+def test_joint_mode_running_statistics_come_from_the_joint_batch():
+    real, fake = batches()
+    model = bn_model("joint")
+    reference = copy.deepcopy(model.discriminator)
+    reference(torch.cat([real, fake]))
+    model.discriminate(real, fake)
+    mean, var, count = bn_stats(model.discriminator)
+    ref_mean, ref_var, _ = bn_stats(reference)
+    assert count == 1 and torch.allclose(mean, ref_mean) and torch.allclose(var, ref_var)
+    separate = bn_model("separate")
+    separate.discriminate(real, fake)
+    assert not torch.allclose(bn_stats(separate.discriminator)[0], ref_mean, atol=1e-3)  # real only
+
+
+@pytest.mark.parametrize("mode", ["separate", "joint"])
+def test_generator_pass_leaves_running_statistics_and_uses_the_mode(mode):
+    real, fake = batches()
+    model = bn_model(mode)
+    before = bn_stats(model.discriminator)
+    _, out = model.discriminate_generated(real, fake)
+    _, out_shifted_real = model.discriminate_generated(real + 3.0, fake)
+    after = bn_stats(model.discriminator)
+    assert after[2] == before[2] and torch.equal(after[0], before[0])  # frozen in the G step
+    assert torch.allclose(out, out_shifted_real, atol=1e-6) == (mode == "separate")
+
+
+def test_improved_gan_feature_matching_uses_joint_features():
+    real, fake = batches()
+    model = bn_model("joint", cls=ImprovedGAN)
+    reference = copy.deepcopy(model.discriminator)
+    features_real, features_fake = model.discriminate_generated(real, fake, features=True, with_real=True)
+    expected = reference.features(torch.cat([real, fake]))
+    assert torch.allclose(features_real, expected[:8], atol=1e-6) and torch.allclose(features_fake, expected[8:], atol=1e-6)
+    assert not features_real.requires_grad and features_fake.requires_grad
+
+
+def test_unknown_batch_norm_mode_is_refused():
+    with pytest.raises(ValueError, match="d_batch_norm must be one of"):
+        bn_model("shared")
