@@ -80,7 +80,8 @@ def test_improved_gan_feature_matching_uses_joint_features():
     reference = copy.deepcopy(model.discriminator)
     features_real, features_fake = model.discriminate_generated(real, fake, features=True, with_real=True)
     expected = reference.features(torch.cat([real, fake]))
-    assert torch.allclose(features_real, expected[:8], atol=1e-6) and torch.allclose(features_fake, expected[8:], atol=1e-6)
+    assert torch.allclose(features_real, expected[:8], atol=1e-6)
+    assert torch.allclose(features_fake, expected[8:], atol=1e-6)
     assert not features_real.requires_grad and features_fake.requires_grad
 
 
