@@ -163,19 +163,20 @@ def confusion_figure(diagnostics: Dict[str, Tensor], match_clusters: bool = Fals
 
     from catgan.metrics import best_cluster_mapping
 
-    confusion = diagnostics["confusion"].detach().cpu().long()  # (K, K) true x predicted
-    k = confusion.shape[0]
+    confusion = diagnostics["confusion"].detach().cpu().long()  # (C, K) true class x predicted output
+    c, k = confusion.shape
     order = torch.arange(k)
-    if match_clusters:  # column j: the predicted cluster matched to true class j (Hungarian)
-        order = best_cluster_mapping(confusion.t()).argsort()
+    if match_clusters:  # column j < C: the predicted cluster matched to true class j (Hungarian); then the rest
+        mapping = best_cluster_mapping(confusion.t())  # (K,) class of each cluster, -1 unmatched
+        order = torch.where(mapping >= 0, mapping, c + torch.arange(k)).argsort()
     confusion = confusion[:, order]
     rates = confusion.double() / confusion.sum(dim=1, keepdim=True).clamp_min(1)
     size = min(3.0 + 0.35 * k, 9.0)
-    figure = Figure(figsize=(size * 1.9, size), dpi=80)
+    figure = Figure(figsize=(size * 1.9, size * max(c / k, 0.5)), dpi=80)
     ax = figure.add_subplot(1, 2, 1)
     ax.imshow(rates.numpy(), cmap="Blues", vmin=0, vmax=1)
     if k <= 20:
-        for i in range(k):
+        for i in range(c):
             for j in range(k):
                 ax.text(
                     j,
@@ -186,12 +187,12 @@ def confusion_figure(diagnostics: Dict[str, Tensor], match_clusters: bool = Fals
                     fontsize=8,
                     color="white" if rates[i, j] > 0.5 else "black",
                 )
-    accuracy = float(confusion.diagonal().sum()) / max(int(confusion.sum()), 1)
+    accuracy = float(confusion[:, :c].diagonal().sum()) / max(int(confusion.sum()), 1)
     ax.set_title(f"{'cluster-matched ' if match_clusters else ''}accuracy {accuracy:.3f}")
     ax.set_xlabel("predicted cluster (matched)" if match_clusters else "predicted class")
     ax.set_ylabel("true class")
-    ax.set_xticks(range(k), [str(int(c)) for c in order])
-    ax.set_yticks(range(k))
+    ax.set_xticks(range(k), [str(int(j)) for j in order])
+    ax.set_yticks(range(c))
     bars = figure.add_subplot(1, 2, 2)
     width = 0.4 if "class_freq_fake" in diagnostics else 0.8
     bars.bar(

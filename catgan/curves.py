@@ -59,7 +59,7 @@ class LearningCurve(pl.Callback):
         if not trainer.sanity_checking:  # only epochs that validated get val numbers (no stale values)
             self._val = {
                 name: float(trainer.callback_metrics[name])
-                for name in ("val/acc", "val/cluster_acc", "val/acc_raw")
+                for name in ("val/acc", "val/cluster_acc", "val/cluster_acc_majority", "val/acc_raw")
                 if name in trainer.callback_metrics
             }
 
@@ -88,12 +88,14 @@ class LearningCurve(pl.Callback):
         finally:
             pl_module.train(was_training)
         preds, targets = torch.cat(preds), torch.cat(targets)
-        k = int(getattr(pl_module, "num_classes", int(targets.max()) + 1))
-        result = {
-            "test/acc": float((preds == targets).float().mean()),
-            "test/cluster_acc": float(clustering_accuracy(preds, targets, k)),
-        }
-        if raw_preds:
+        c = int(getattr(pl_module, "num_classes", int(targets.max()) + 1))
+        k = int(getattr(pl_module, "num_outputs", c))  # D's outputs: more than c for a clustering CatGAN
+        result = {"test/cluster_acc": float(clustering_accuracy(preds, targets, k, c))}
+        if k == c:
+            result["test/acc"] = float((preds == targets).float().mean())
+        else:
+            result["test/cluster_acc_majority"] = float(clustering_accuracy(preds, targets, k, c, mapping="majority"))
+        if raw_preds and k == c:
             result["test/acc_raw"] = float((torch.cat(raw_preds) == targets).float().mean())
         return result
 

@@ -2,7 +2,8 @@
 the feature space of a classifier trained on the same data set.
 
 Classification accuracy, NMI and ARI come from torchmetrics; this file adds what torchmetrics lacks:
-the best one-to-one matching of predicted clusters to true classes (``ClusteringAccuracy``), and
+the best one-to-one matching of predicted clusters to true classes (``ClusteringAccuracy``; with more
+clusters than classes, ``mapping="majority"`` maps each cluster to its most frequent class instead), and
 Fréchet / kernel distances from any feature network (``frechet_distance``, ``kernel_distance``,
 ``sample_quality``) with the small classifier that ``scripts/train_feature_classifier.py`` trains
 (``build_feature_classifier``, ``load_feature_classifier``, ``ClassifierFeatures``).
@@ -29,23 +30,43 @@ def best_cluster_mapping(confusion: Tensor) -> Tensor:
     return mapping
 
 
-def clustering_accuracy(preds: Tensor, targets: Tensor, num_clusters: int, num_classes: int | None = None) -> Tensor:
+def majority_cluster_mapping(confusion: Tensor) -> Tensor:
+    """For a (K_pred, K_true) count matrix, each predicted cluster's most frequent true class (a many-to-one
+    mapping: several clusters may map to one class). Returns (K_pred,) int64; empty clusters -> -1."""
+    mapping = confusion.argmax(dim=1).long().cpu()
+    mapping[confusion.sum(dim=1).cpu() == 0] = -1
+    return mapping
+
+
+CLUSTER_MAPPINGS = {"hungarian": best_cluster_mapping, "majority": majority_cluster_mapping}
+
+
+def clustering_accuracy(
+    preds: Tensor, targets: Tensor, num_clusters: int, num_classes: int | None = None, mapping: str = "hungarian"
+) -> Tensor:
     """Accuracy of cluster ids ``preds`` (N,) (or scores (N, K)) against ``targets`` (N,) under the best
-    one-to-one matching of clusters to classes."""
-    metric = ClusteringAccuracy(num_clusters, num_classes).to(preds.device)
+    one-to-one matching of clusters to classes (``mapping="hungarian"``), or with each cluster mapped to
+    its most frequent class (``"majority"``)."""
+    metric = ClusteringAccuracy(num_clusters, num_classes, mapping=mapping).to(preds.device)
     metric.update(preds, targets)
     return metric.compute()
 
 
 class ClusteringAccuracy(Metric):
-    """torchmetrics Metric: accumulates the cluster-vs-class count matrix, then Hungarian-matches it."""
+    """torchmetrics Metric: accumulates the cluster-vs-class count matrix, then maps clusters to classes:
+    ``mapping="hungarian"`` (default) the best one-to-one matching (with more clusters than classes the
+    unmatched clusters count as errors), ``"majority"`` each cluster to its most frequent class (many-to-one:
+    with K clusters >= classes it can only be higher; with K = N examples it is 1, so name K with it)."""
 
     is_differentiable = False
     higher_is_better = True
     full_state_update = False
 
-    def __init__(self, num_clusters: int, num_classes: int | None = None, **kwargs) -> None:
+    def __init__(self, num_clusters: int, num_classes: int | None = None, mapping: str = "hungarian", **kwargs) -> None:
         super().__init__(**kwargs)
+        if mapping not in CLUSTER_MAPPINGS:
+            raise ValueError(f"mapping must be one of {sorted(CLUSTER_MAPPINGS)}, got {mapping!r}.")
+        self.mapping = mapping
         self.num_clusters = int(num_clusters)
         self.num_classes = int(num_classes if num_classes is not None else num_clusters)
         self.add_state(
@@ -61,7 +82,7 @@ class ClusteringAccuracy(Metric):
         self.confusion += torch.bincount(flat, minlength=self.num_clusters * self.num_classes).view_as(self.confusion)
 
     def compute(self) -> Tensor:
-        mapping = best_cluster_mapping(self.confusion).to(self.confusion.device)
+        mapping = CLUSTER_MAPPINGS[self.mapping](self.confusion).to(self.confusion.device)
         keep = mapping >= 0
         rows = torch.arange(self.num_clusters, device=self.confusion.device)[keep]
         matched = self.confusion[rows, mapping[keep]].sum()
@@ -73,19 +94,21 @@ class ClassifierDiagnostics(Metric):
     labels (B,): the confusion matrix (true class x predicted class), the histogram of predicted
     classes, and the sums behind the CatGAN entropies. ``compute()`` returns a dict:
 
-    - ``confusion`` (K, K) counts; ``class_freq`` (K,) fraction of examples predicted as each class;
+    - ``confusion`` (C, K) counts (C = ``num_classes`` of the labels, K = ``num_outputs`` of D, equal
+      unless D clusters into more outputs than there are classes); ``class_freq`` (K,) fraction of
+      examples predicted as each output;
     - ``marginal_entropy`` H[mean_i p(y|x_i)] and ``conditional_entropy`` mean_i H[p(y|x_i)] (nats);
-    - ``error`` 1 - accuracy.
+    - ``error`` 1 - accuracy (argmax = label; only when C = K).
     """
 
     is_differentiable = False
     full_state_update = False
 
-    def __init__(self, num_classes: int, **kwargs) -> None:
+    def __init__(self, num_outputs: int, num_classes: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.num_classes = int(num_classes)
-        k = self.num_classes
-        self.add_state("confusion", default=torch.zeros(k, k, dtype=torch.long), dist_reduce_fx="sum")
+        self.num_outputs = k = int(num_outputs)
+        self.num_classes = c = int(num_classes if num_classes is not None else num_outputs)
+        self.add_state("confusion", default=torch.zeros(c, k, dtype=torch.long), dist_reduce_fx="sum")
         self.add_state("prob_sum", default=torch.zeros(k, dtype=torch.float64), dist_reduce_fx="sum")
         self.add_state("entropy_sum", default=torch.zeros((), dtype=torch.float64), dist_reduce_fx="sum")
 
@@ -93,21 +116,23 @@ class ClassifierDiagnostics(Metric):
         from catgan.losses import entropy
 
         logits = logits.detach().float()
-        flat = targets.long() * self.num_classes + logits.argmax(dim=1)
-        self.confusion += torch.bincount(flat, minlength=self.num_classes**2).view_as(self.confusion)
+        flat = targets.long() * self.num_outputs + logits.argmax(dim=1)
+        self.confusion += torch.bincount(flat, minlength=self.num_classes * self.num_outputs).view_as(self.confusion)
         self.prob_sum += logits.softmax(dim=1).sum(dim=0).double()
         self.entropy_sum += entropy(logits).sum().double()
 
     def compute(self) -> Dict[str, Tensor]:
         count = self.confusion.sum().clamp_min(1)
         marginal = (self.prob_sum / count).clamp_min(1e-30)  # (K,)
-        return {
+        result = {
             "confusion": self.confusion,
             "class_freq": self.confusion.sum(dim=0).double() / count,
             "marginal_entropy": -(marginal * marginal.log()).sum(),
             "conditional_entropy": self.entropy_sum / count,
-            "error": 1.0 - self.confusion.diagonal().sum().double() / count,
         }
+        if self.num_classes == self.num_outputs:
+            result["error"] = 1.0 - self.confusion.diagonal().sum().double() / count
+        return result
 
 
 # ----------------------------------------------------------------------------- sample quality

@@ -96,3 +96,28 @@ def test_a_class_d_never_predicts_is_counted_empty_and_warned_about():
         trainer.validate(model, DigitsDataModule(num_labeled=50))
     empty = trainer.callback_metrics["val/empty_classes_real"].item()
     assert empty >= 1 and empty == len(model.empty_classes(model.classifier_diagnostics("val")["class_freq_real"]))
+
+
+def test_more_clusters_than_classes_reports_matched_and_majority_clustering():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from catgan.metrics import clustering_accuracy
+
+    torch.manual_seed(0)
+    x, y = torch.randn(90, 2), torch.arange(90) % 3
+    model = CatGAN(image_shape=(2,), num_classes=3, supervised_weight=0.0, num_clusters=6)
+    assert model.discriminator(x).shape == (90, 6)  # D has one output per cluster
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.validate(model, DataLoader(TensorDataset(x, y), batch_size=30))
+    metrics = trainer.callback_metrics
+    model.eval()
+    with torch.no_grad():
+        preds = model.classify(x).argmax(dim=1)
+    majority = clustering_accuracy(preds, y, 6, 3, mapping="majority").item()
+    assert abs(metrics["val/cluster_acc_majority"].item() - majority) < 1e-6
+    assert abs(metrics["val/cluster_acc"].item() - clustering_accuracy(preds, y, 6, 3).item()) < 1e-6
+    assert metrics["val/cluster_acc_majority"] >= metrics["val/cluster_acc"]
+    assert "val/acc" not in metrics and "val/error" not in metrics  # an output is a cluster, not a class
+    assert model.classifier_diagnostics("val")["confusion"].shape == (3, 6)  # true class x cluster
+    with pytest.raises(ValueError, match="supervised_weight 0"):
+        CatGAN(image_shape=(2,), num_classes=3, num_clusters=6)  # the labeled CE needs one output per class

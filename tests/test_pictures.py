@@ -166,3 +166,12 @@ def test_cli_run_writes_pictures_and_checkpoints_the_ema(run_cli, tmp_path):
 def test_bad_confusion_stage_is_rejected(stage):
     with pytest.raises(ValueError, match="stage must be 'val' or 'test'"):
         ConfusionMatrixCallback(stage=stage)
+
+
+def test_confusion_matrix_of_more_clusters_than_classes():
+    from catgan.callbacks import confusion_figure
+
+    confusion = torch.tensor([[0, 3, 0, 1], [2, 0, 2, 0]])  # 2 classes x 4 clusters
+    figure = confusion_figure({"confusion": confusion, "class_freq_real": torch.ones(4) / 4}, match_clusters=True)
+    assert "0.625" in figure.axes[0].get_title()  # cluster 1 -> class 0 (3), cluster 0 or 2 -> class 1 (2) of 8
+    assert len(figure.axes[0].texts) == 8

@@ -20,7 +20,9 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         L_G = -H[p(y|G(z))]_marginal + H[p(y|G(z))]_conditional
 
     Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part;
-    semi-supervised otherwise. ``predict_step`` returns D's classes; ``sample(n)`` draws images.
+    semi-supervised otherwise. ``num_clusters`` (unsupervised only) gives D more outputs than the data has
+    classes (e.g. 20 clusters for 10 digits); evaluation then reports ``cluster_acc`` (Hungarian: the best
+    10 clusters matched one-to-one) and ``cluster_acc_majority`` (each cluster to its most frequent class). ``predict_step`` returns D's classes; ``sample(n)`` draws images.
     With ``marginal_over_ranks`` under DDP, the marginal entropies are taken over the batch of all
     ranks (differentiable all-gather) rather than each rank's shard.
     Other arguments: see :class:`~catgan.modules.base.AdversarialModule`.
@@ -46,6 +48,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
         marginal_over_ranks: bool = False,
+        num_clusters: Optional[int] = None,
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -54,6 +57,14 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
+        clusters = num_classes if num_clusters is None else int(num_clusters)
+        if clusters < 2 or (clusters != num_classes and supervised_weight > 0):
+            raise ValueError(
+                f"num_clusters={num_clusters} with {num_classes} classes: D's outputs are clusters, not classes, "
+                "so the labeled cross-entropy cannot apply; use supervised_weight 0 (and no labels), or leave "
+                "num_clusters unset (one output per class)."
+            )
+        self._num_clusters = clusters  # read by discriminator_outputs while the base builds D
         super().__init__(
             image_shape,
             num_classes,
@@ -74,12 +85,13 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks
-        self.init_classifier_metrics(self.num_classes)
+        self.num_clusters = clusters
+        self.init_classifier_metrics(self.num_classes, clusters)
         self.save_hyperparameters()
 
     @property
     def discriminator_outputs(self) -> int:
-        return self.num_classes
+        return self._num_clusters
 
     def discriminator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         if labeled is not None and self.supervised_weight > 0:

@@ -7,6 +7,9 @@ Per stage (``val``, ``test``) it logs
 - ``cluster_acc`` (accuracy under the best one-to-one matching of predicted classes to labels: the
   clustering score of an unsupervised CatGAN), ``nmi`` and ``ari`` (torchmetrics' normalized mutual
   information and adjusted Rand index of predictions against labels);
+- with more outputs K than classes C (a clustering CatGAN with ``num_clusters``): no ``acc`` (an output is
+  not a class), ``cluster_acc`` with the C best-matched clusters (the others count as errors) and
+  ``cluster_acc_majority`` (each cluster mapped to its most frequent class: many-to-one);
 - CatGAN's diagnostics at epoch end: ``marginal_entropy_real`` H[E_x p(y|x)] and
   ``conditional_entropy_real`` E_x H[p(y|x)] over the whole split, ``class_freq_real/<k>`` (fraction of
   the split D assigns to class k; validation only) and, for modules with a generator, the same three on
@@ -44,14 +47,21 @@ class ClassifierEvaluationMixin:
     diagnostic_seed = 1234
     empty_class_share = 0.2  # a class D predicts for less than this fraction of 1/K counts as empty
 
-    def init_classifier_metrics(self, num_classes: int) -> None:
+    def init_classifier_metrics(self, num_classes: int, num_outputs: Optional[int] = None) -> None:
+        """Metrics for labels of ``num_classes`` classes and a D of ``num_outputs`` outputs (default: as many)."""
+        outputs = self.num_outputs = int(num_outputs if num_outputs is not None else num_classes)
+        first = ("acc", "cluster_acc") if outputs == num_classes else ("cluster_acc", "cluster_acc_majority")
+        self._metric_names = first + ("nmi", "ari")
         for stage in STAGES:
-            setattr(self, f"{stage}_acc", MulticlassAccuracy(num_classes, average="micro"))
-            setattr(self, f"{stage}_acc_raw", MulticlassAccuracy(num_classes, average="micro"))
-            setattr(self, f"{stage}_cluster_acc", ClusteringAccuracy(num_classes))
+            if outputs == num_classes:
+                setattr(self, f"{stage}_acc", MulticlassAccuracy(num_classes, average="micro"))
+                setattr(self, f"{stage}_acc_raw", MulticlassAccuracy(num_classes, average="micro"))
+            else:
+                setattr(self, f"{stage}_cluster_acc_majority", ClusteringAccuracy(outputs, num_classes, "majority"))
+            setattr(self, f"{stage}_cluster_acc", ClusteringAccuracy(outputs, num_classes))
             setattr(self, f"{stage}_nmi", NormalizedMutualInfoScore())
             setattr(self, f"{stage}_ari", AdjustedRandScore())
-            setattr(self, f"{stage}_diagnostics", ClassifierDiagnostics(num_classes))
+            setattr(self, f"{stage}_diagnostics", ClassifierDiagnostics(outputs, num_classes))
         self._diagnostics_cache: Dict[str, Dict[str, Tensor]] = {}
         self._diagnostic_latent: Optional[Tensor] = None
 
@@ -71,11 +81,12 @@ class ClassifierEvaluationMixin:
         logits = self.classify(x)  # (B, K)
         preds = logits.argmax(dim=1)  # (B,)
         getattr(self, f"{stage}_diagnostics").update(logits, y)
-        for name in ("acc", "cluster_acc", "nmi", "ari"):
+        shown = self._metric_names[0]  # acc, or cluster_acc with more outputs than classes
+        for name in self._metric_names:
             metric = getattr(self, f"{stage}_{name}")
             metric.update(preds, y)
-            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, prog_bar=stage == "val" and name == "acc")
-        if self.classifying_discriminator is not self.discriminator:  # the D being trained, for comparison
+            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, prog_bar=stage == "val" and name == shown)
+        if self.classifying_discriminator is not self.discriminator and hasattr(self, f"{stage}_acc_raw"):
             metric = getattr(self, f"{stage}_acc_raw")
             metric.update(self.discriminator(x).argmax(dim=1), y)
             self.log(f"{stage}/acc_raw", metric, on_step=False, on_epoch=True)
@@ -129,7 +140,9 @@ class ClassifierEvaluationMixin:
         if stage in self._diagnostics_cache:
             return self._diagnostics_cache[stage]
         real = getattr(self, f"{stage}_diagnostics").compute()
-        result = {"confusion": real["confusion"], "error": real["error"]}
+        result = {"confusion": real["confusion"]}
+        if "error" in real:
+            result["error"] = real["error"]
         for name in ("marginal_entropy", "conditional_entropy", "class_freq"):
             result[f"{name}_real"] = real[name]
         fakes = self.diagnostic_fakes()
@@ -139,7 +152,7 @@ class ClassifierEvaluationMixin:
             network.eval()
             logits = self.classify(fakes)  # (M, K)
             network.train(was_training)
-            fake = ClassifierDiagnostics(self.num_classes).to(logits.device)
+            fake = ClassifierDiagnostics(self.num_outputs, self.num_classes).to(logits.device)
             fake.update(logits, torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device))
             fake = fake.compute()
             for name in ("marginal_entropy", "conditional_entropy", "class_freq"):
@@ -153,10 +166,9 @@ class ClassifierEvaluationMixin:
             return
         diagnostics = self.classifier_diagnostics(stage)
         empty = self.empty_classes(diagnostics["class_freq_real"])
-        values = {
-            f"{stage}/error": diagnostics["error"],
-            f"{stage}/empty_classes_real": torch.tensor(float(len(empty))),
-        }
+        values = {f"{stage}/empty_classes_real": torch.tensor(float(len(empty)))}
+        if "error" in diagnostics:
+            values[f"{stage}/error"] = diagnostics["error"]
         if empty and stage == "val" and not self.trainer.sanity_checking and not getattr(self, "_warned_empty", False):
             self._warned_empty = True
             warnings.warn(
