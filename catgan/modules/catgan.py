@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Tuple
 from torch import Tensor
 
 from catgan.distributed import all_gather_batch
-from catgan.losses import catgan_discriminator_loss, catgan_generator_loss
+from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, feature_matching_loss
 from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 
@@ -49,6 +49,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         d_batch_norm: str = "separate",
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
+        feature_matching_weight: float = 0.0,
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -57,6 +58,8 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
+        if feature_matching_weight < 0:
+            raise ValueError(f"feature_matching_weight must be >= 0, got {feature_matching_weight}.")
         clusters = num_classes if num_clusters is None else int(num_clusters)
         if clusters < 2 or (clusters != num_classes and supervised_weight > 0):
             raise ValueError(
@@ -86,6 +89,13 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks
         self.num_clusters = clusters
+        self.feature_matching_weight = float(feature_matching_weight)
+        if self.feature_matching_weight > 0 and not callable(getattr(self.discriminator, "features", None)):
+            raise TypeError(
+                "feature_matching_weight > 0 needs a discriminator with a `features(x)` method (the layer whose "
+                f"batch means G matches), as MLPDiscriminator and ConvDiscriminator have; {type(self.discriminator).__name__} "
+                "has none."
+            )
         self.init_classifier_metrics(self.num_classes, clusters)
         self.save_hyperparameters()
 
@@ -105,7 +115,13 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         _, logits_fake = self.discriminate_generated(real, fake)
-        return catgan_generator_loss(logits_fake, self._global(logits_fake))
+        loss, parts = catgan_generator_loss(logits_fake, self._global(logits_fake))
+        if self.feature_matching_weight > 0:
+            features = self.discriminate_generated(real, fake, features=True, with_real=True)  # (B, F), (B, F)
+            matching, _ = feature_matching_loss(*features)
+            loss = loss + self.feature_matching_weight * matching
+            parts.update(feature_distance=matching.detach(), loss=loss.detach())
+        return loss, parts
 
     def _global(self, logits: Tensor) -> Optional[Tensor]:
         """The logits of every rank's batch when ``marginal_over_ranks`` is on under DDP, else None."""

@@ -172,3 +172,27 @@ def test_a_wrong_image_shape_names_both_shapes():
     with pytest.raises(ValueError, match="latent_dim=64"):
         CatGAN(generator=g, discriminator=d, num_classes=3)  # G was built for 4-d latents
     assert SupervisedClassifier(discriminator=d, num_classes=3).image_shape == (2,)
+
+
+def test_feature_matching_weight_adds_the_feature_distance_to_the_generator_loss():
+    from catgan.losses import catgan_generator_loss
+
+    x, _ = blobs(30)
+    torch.manual_seed(0)
+    model = CatGAN(
+        image_shape=(2,),
+        num_classes=3,
+        latent_dim=4,
+        feature_matching_weight=2.0,
+        generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+        discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0, input_noise_std=0.0),
+    )
+    fake = model.generator(torch.rand(30, 4) * 2 - 1)
+    loss, parts = model.generator_loss(x, fake, None)
+    d = model.discriminator
+    entropy_loss, _ = catgan_generator_loss(d(fake))
+    distance = (d.features(x).mean(0) - d.features(fake).mean(0)).pow(2).sum()
+    assert torch.allclose(parts["feature_distance"], distance) and distance > 1e-3
+    assert torch.allclose(loss, entropy_loss + 2.0 * distance)
+    with pytest.raises(ValueError, match="feature_matching_weight"):
+        CatGAN(image_shape=(2,), num_classes=3, feature_matching_weight=-1.0)
