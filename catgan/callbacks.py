@@ -142,8 +142,9 @@ class SampleGridCallback(pl.Callback):
         classes = torch.cat([pl_module.classify(pool[i : i + 500]).argmax(dim=1) for i in range(0, len(pool), 500)])
         pl_module.train(was_training)
         pool = pool.reshape(-1, *shape)
-        cells = torch.full((pl_module.num_classes, self.per_class, *shape), 0.5, device=pool.device)
-        for k in range(pl_module.num_classes):
+        rows = int(getattr(pl_module, "num_outputs", pl_module.num_classes))  # one row per class (or cluster)
+        cells = torch.full((rows, self.per_class, *shape), 0.5, device=pool.device)
+        for k in range(rows):
             members = pool[classes == k][: self.per_class]  # the first ones in latent order
             cells[k, : members.shape[0]] = members
         return image_grid_uint8(cells.flatten(0, 1), nrow=self.per_class)

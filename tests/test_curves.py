@@ -87,3 +87,26 @@ def test_projection_text_names_both_models_or_why_a_short_curve_is_skipped():
     text = plot_learning_curve.projection_text(epochs, [30.0 * e**-0.5 for e in epochs], 3.0, from_epoch=1)
     assert text.startswith("log-linear ~") and "power-law ~100" in text
     assert "not projected" in plot_learning_curve.projection_text(epochs[:20], [25.0] * 20, 1.91, from_epoch=30)
+
+
+def test_curve_of_a_clustering_catgan_with_more_clusters_than_classes(run_cli, tmp_path):
+    path = tmp_path / "curve.json"
+    cli = run_cli(
+        "fit",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan_unsupervised.yaml"),
+        "--model.init_args.num_clusters",
+        "20",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+        "--trainer.callbacks+=catgan.curves.LearningCurve",
+        "--trainer.callbacks.path",
+        str(path),
+    )
+    (row,) = json.loads(path.read_text())["epochs"]
+    metrics = cli.trainer.callback_metrics
+    assert "test/acc" not in row and row["test/cluster_acc_majority"] >= row["test/cluster_acc"] > 0
+    assert row["test/cluster_acc_majority"] == pytest.approx(float(metrics["test/cluster_acc_majority"]), abs=1e-6)
+    assert row["val/cluster_acc_majority"] >= row["val/cluster_acc"] > 0  # the validation numbers too
