@@ -99,6 +99,8 @@ def test_curve_of_a_clustering_catgan_with_more_clusters_than_classes(run_cli, t
         "20",
         "--trainer.max_epochs",
         "1",
+        "--trainer.check_val_every_n_epoch",
+        "1",
         "--trainer.limit_train_batches",
         "2",
         "--trainer.callbacks+=catgan.curves.LearningCurve",
