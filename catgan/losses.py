@@ -86,18 +86,23 @@ def catgan_discriminator_loss(
     labels: Optional[Tensor] = None,
     supervised_weight: float = 1.0,
     marginal_logits_real: Optional[Tensor] = None,
+    weights: Tuple[float, float, float] = (1.0, 1.0, 1.0),
 ) -> LossAndParts:
     """CatGAN discriminator loss (to minimize), optionally with the supervised cross-entropy term.
+
+        L_D = -a * H[mean p(y|x)] + b * mean H[p(y|x)] - c * mean H[p(y|G(z))] + supervised_weight * CE
 
     logits_real: (B, K) on unlabeled real data; logits_fake: (M, K) on generated data;
     logits_labeled: (L, K) on labeled real data with ``labels`` (L,). The CE term is added only when
     ``labels`` is given and ``supervised_weight`` is non-zero. ``marginal_logits_real`` (default:
     ``logits_real``) is the batch the marginal entropy is taken over, e.g. the batch of all ranks.
+    ``weights`` = (a, b, c), the paper's (1, 1, 1) by default (see ``CatGAN(entropy_weights=...)``).
     """
+    a, b, c = weights
     h_marginal_real = marginal_entropy(logits_real if marginal_logits_real is None else marginal_logits_real)
     h_conditional_real = conditional_entropy(logits_real)
     h_conditional_fake = conditional_entropy(logits_fake)
-    loss = -h_marginal_real + h_conditional_real - h_conditional_fake
+    loss = -a * h_marginal_real + b * h_conditional_real - c * h_conditional_fake
     parts = {
         "marginal_entropy_real": h_marginal_real,
         "conditional_entropy_real": h_conditional_real,
@@ -106,12 +111,18 @@ def catgan_discriminator_loss(
     return _with_supervised_term("catgan_discriminator_loss", loss, parts, logits_labeled, labels, supervised_weight)
 
 
-def catgan_generator_loss(logits_fake: Tensor, marginal_logits_fake: Optional[Tensor] = None) -> LossAndParts:
-    """CatGAN generator loss (to minimize): -H[mean_j p(y|G(z_j))] + mean_j H[p(y|G(z_j))].
+def catgan_generator_loss(
+    logits_fake: Tensor,
+    marginal_logits_fake: Optional[Tensor] = None,
+    weights: Tuple[float, float, float] = (1.0, 1.0, 1.0),
+) -> LossAndParts:
+    """CatGAN generator loss (to minimize): -a * H[mean_j p(y|G(z_j))] + c * mean_j H[p(y|G(z_j))], with
+    (a, b, c) = ``weights`` as in ``catgan_discriminator_loss`` (b, the real-data term, is D's only).
     ``marginal_logits_fake`` (default ``logits_fake``) is the batch the marginal is taken over."""
+    a, _, c = weights
     h_marginal_fake = marginal_entropy(logits_fake if marginal_logits_fake is None else marginal_logits_fake)
     h_conditional_fake = conditional_entropy(logits_fake)
-    loss = -h_marginal_fake + h_conditional_fake
+    loss = -a * h_marginal_fake + c * h_conditional_fake
     parts = {
         "marginal_entropy_fake": h_marginal_fake,
         "conditional_entropy_fake": h_conditional_fake,

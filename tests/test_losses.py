@@ -209,3 +209,16 @@ def test_losses_under_bf16_autocast(scale):
         logits[:16].float(), logits[16:].float(), logits[:4].float(), torch.arange(4)
     )
     assert d_loss.item() == pytest.approx(reference.item(), abs=1e-5)
+
+
+def test_catgan_entropy_weights_scale_each_term():
+    torch.manual_seed(0)
+    real, fake = torch.randn(6, 4), torch.randn(5, 4)
+    h_m = losses.marginal_entropy(real)
+    h_r, h_f = losses.conditional_entropy(real), losses.conditional_entropy(fake)
+    loss, parts = losses.catgan_discriminator_loss(real, fake, weights=(0.5, 0.3, 2.0))
+    assert torch.allclose(loss, -0.5 * h_m + 0.3 * h_r - 2.0 * h_f)
+    assert torch.allclose(parts["conditional_entropy_real"], h_r)  # the parts stay unweighted
+    g_loss, _ = losses.catgan_generator_loss(fake, weights=(0.5, 0.3, 2.0))
+    assert torch.allclose(g_loss, -0.5 * losses.marginal_entropy(fake) + 2.0 * h_f)  # b is D's only
+    assert torch.allclose(losses.catgan_discriminator_loss(real, fake)[0], -h_m + h_r - h_f)  # the paper's (1, 1, 1)

@@ -16,8 +16,8 @@ from catgan.modules.evaluation import ClassifierEvaluationMixin
 class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
     """Categorical GAN. D outputs K class logits; both players minimize (see ``catgan.losses``)
 
-        L_D = -H[p(y|x)]_marginal + H[p(y|x)]_conditional - H[p(y|G(z))]_conditional + lambda * CE
-        L_G = -H[p(y|G(z))]_marginal + H[p(y|G(z))]_conditional
+        L_D = -a H[p(y|x)]_marginal + b H[p(y|x)]_conditional - c H[p(y|G(z))]_conditional + lambda * CE
+        L_G = -a H[p(y|G(z))]_marginal + c H[p(y|G(z))]_conditional
 
     Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part;
     semi-supervised otherwise. ``num_clusters`` (unsupervised only) gives D more outputs than the data has
@@ -50,6 +50,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
+        entropy_weights: Tuple[float, float, float] = (1.0, 1.0, 1.0),
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -60,6 +61,11 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
         if feature_matching_weight < 0:
             raise ValueError(f"feature_matching_weight must be >= 0, got {feature_matching_weight}.")
+        if len(entropy_weights) != 3 or any(w < 0 for w in entropy_weights):
+            raise ValueError(
+                "entropy_weights are three weights >= 0 (marginal, conditional on real data, conditional on "
+                f"generated data), e.g. [1.0, 0.3, 1.0]; got {entropy_weights}."
+            )
         clusters = num_classes if num_clusters is None else int(num_clusters)
         if clusters < 2 or (clusters != num_classes and supervised_weight > 0):
             raise ValueError(
@@ -90,6 +96,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         self.marginal_over_ranks = marginal_over_ranks
         self.num_clusters = clusters
         self.feature_matching_weight = float(feature_matching_weight)
+        self.entropy_weights = tuple(float(w) for w in entropy_weights)
         if self.feature_matching_weight > 0 and not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
                 "feature_matching_weight > 0 needs a discriminator with a `features(x)` method (the layer whose "
@@ -108,14 +115,22 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             x_labeled, y_labeled = labeled
             logits_real, logits_fake, logits_labeled = self.discriminate(real, fake, x_labeled)
             return catgan_discriminator_loss(
-                logits_real, logits_fake, logits_labeled, y_labeled, self.supervised_weight, self._global(logits_real)
+                logits_real,
+                logits_fake,
+                logits_labeled,
+                y_labeled,
+                self.supervised_weight,
+                self._global(logits_real),
+                self.entropy_weights,
             )
         logits_real, logits_fake = self.discriminate(real, fake)
-        return catgan_discriminator_loss(logits_real, logits_fake, marginal_logits_real=self._global(logits_real))
+        return catgan_discriminator_loss(
+            logits_real, logits_fake, marginal_logits_real=self._global(logits_real), weights=self.entropy_weights
+        )
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         _, logits_fake = self.discriminate_generated(real, fake)
-        loss, parts = catgan_generator_loss(logits_fake, self._global(logits_fake))
+        loss, parts = catgan_generator_loss(logits_fake, self._global(logits_fake), self.entropy_weights)
         if self.feature_matching_weight > 0:
             features = self.discriminate_generated(real, fake, features=True, with_real=True)  # (B, F), (B, F)
             matching, _ = feature_matching_loss(*features)
