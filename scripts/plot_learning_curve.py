@@ -1,4 +1,5 @@
-"""Plot test (or validation) error per epoch from learning-curve files into one PNG.
+"""Plot test (or validation) error per epoch (or against wall time, ``--x hours``) from learning-curve files
+into one PNG.
 
 Reads the ``*_curve.json`` files that ``scripts/reproduce.py --curve`` (catgan/curves.py) writes after
 every epoch, or reproduce.py's per-run JSON records that hold a ``curve``. Each curve is given as
@@ -25,8 +26,9 @@ from typing import List, Sequence, Tuple
 PROJECTION_MODELS = ("log-linear", "power-law")
 
 
-def read_curve(path: str, metric: str) -> Tuple[List[int], List[float]]:
-    """(epochs, error in %) of ``metric`` (an accuracy, e.g. ``test/acc``) from a curve or record file."""
+def read_curve(path: str, metric: str, x: str = "epoch") -> Tuple[List[float], List[float]]:
+    """(epochs, error in %) of ``metric`` (an accuracy, e.g. ``test/acc``) from a curve or record file;
+    with ``x="hours"`` the first list is the training wall time in hours at each epoch's end instead."""
     with open(path) as f:
         data = json.load(f)
     rows = data.get("epochs") or data.get("curve")
@@ -40,7 +42,8 @@ def read_curve(path: str, metric: str) -> Tuple[List[int], List[float]]:
             f"{path} has no {metric!r} values; choose --metric among test/acc, val/acc, "
             f"test/cluster_acc, val/cluster_acc."
         )
-    return [int(r["epoch"]) for r in rows], [100.0 * (1.0 - float(r[metric])) for r in rows]
+    xs = [int(r["epoch"]) for r in rows] if x == "epoch" else [float(r["seconds"]) / 3600.0 for r in rows]
+    return xs, [100.0 * (1.0 - float(r[metric])) for r in rows]
 
 
 def projected_epoch(
@@ -90,7 +93,13 @@ def split_label(spec: str) -> Tuple[str, str]:
 
 
 def plot(
-    curves: List[str], out: str, metric: str = "test/acc", hlines: List[str] = (), title: str = "", log_y: bool = True
+    curves: List[str],
+    out: str,
+    metric: str = "test/acc",
+    hlines: List[str] = (),
+    title: str = "",
+    log_y: bool = True,
+    x: str = "epoch",
 ) -> None:
     import matplotlib
 
@@ -100,8 +109,8 @@ def plot(
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     for spec in curves:
         label, path = split_label(spec)
-        epochs, errors = read_curve(path, metric)
-        ax.plot(epochs, errors, marker="o", markersize=3, linewidth=1.5, label=label)
+        xs, errors = read_curve(path, metric, x)
+        ax.plot(xs, errors, marker="o", markersize=3, linewidth=1.5, label=label)
     for spec in hlines:
         label, value = split_label(spec)
         ax.axhline(float(value), linestyle="--", linewidth=1.0, color="gray")
@@ -118,8 +127,9 @@ def plot(
         ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.5, 1, 2, 3, 5, 10, 20, 30, 50, 100]))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
+    if x == "epoch":
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("epoch" if x == "epoch" else "training wall time (h)")
     ax.set_ylabel(f"{metric.split('/')[0]} error (%)")
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
@@ -137,6 +147,9 @@ def main() -> None:
     parser.add_argument("--hline", action="append", default=[], help="LABEL=VALUE: a reference error in %%")
     parser.add_argument("--title", default="")
     parser.add_argument("--linear", action="store_true", help="linear error axis (default: log)")
+    parser.add_argument(
+        "--x", choices=["epoch", "hours"], default="epoch", help="x axis: epoch, or training wall time in hours"
+    )
     parser.add_argument("--out", default="docs/images/mnist_learning_curve.png")
     parser.add_argument(
         "--project",
@@ -146,7 +159,7 @@ def main() -> None:
     )
     parser.add_argument("--project-from", type=int, default=1, metavar="EPOCH", help="fit epochs >= EPOCH only")
     args = parser.parse_args()
-    plot(args.curves, args.out, args.metric, args.hline, args.title, not args.linear)
+    plot(args.curves, args.out, args.metric, args.hline, args.title, not args.linear, args.x)
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1024:.0f} KB)")
     if args.project is not None:
         print(

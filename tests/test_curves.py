@@ -42,11 +42,19 @@ def test_read_curve_gives_percent_error_of_the_rows_that_have_the_metric(tmp_pat
     path = tmp_path / "c.json"
     path.write_text(
         json.dumps(
-            {"epochs": [{"epoch": 1, "test/acc": 0.9}, {"epoch": 2, "val/acc": 0.5}, {"epoch": 3, "test/acc": 0.975}]}
+            {
+                "epochs": [
+                    {"epoch": 1, "seconds": 1800, "test/acc": 0.9},
+                    {"epoch": 2, "seconds": 3600, "val/acc": 0.5},
+                    {"epoch": 3, "seconds": 5400, "test/acc": 0.975},
+                ]
+            }
         )
     )
     epochs, errors = plot_learning_curve.read_curve(str(path), "test/acc")
     assert epochs == [1, 3] and errors == pytest.approx([10.0, 2.5])
+    hours, _ = plot_learning_curve.read_curve(str(path), "test/acc", x="hours")
+    assert hours == pytest.approx([0.5, 1.5])
     with pytest.raises(ValueError, match="test/cluster_acc"):
         plot_learning_curve.read_curve(str(path), "test/cluster_acc")
     path.write_text(json.dumps({"seed": 0}))
