@@ -1,10 +1,13 @@
 """Compare CatGAN, Improved-GAN and the supervised baseline on the same data, labels and seeds.
 
-Each run goes through the in-process ``catgan`` CLI with the repo's config for the method and data
-(``configs/<data>_catgan.yaml``, ``configs/<data>_improved_gan.yaml``, ``configs/<data>_supervised.yaml``),
-with the seed set in both ``seed_everything`` and ``data.init_args.seed`` (so every method sees the
-same labeled subset for a seed), then the test split is evaluated with the final weights. One JSON per
-run is written to ``--out``; one table (test error mean ± std over seeds, wall time per run) is printed.
+Each run goes through the in-process ``catgan`` CLI with each method's own config for the data
+(``CONFIGS``: digits_{catgan,improved_gan,supervised}.yaml; on MNIST the measured PI-MNIST recipes
+mnist_pi_catgan_100.yaml, mnist_pi_improved_gan_100.yaml and mnist_pi_100_supervised.yaml), with the seed
+set in both ``seed_everything`` and ``data.init_args.seed`` (so every method sees the same labeled subset
+for a seed), then the test split is evaluated with the final weights. Each run records its learning
+curve (test error after every epoch, ``catgan.curves.LearningCurve``) and from it the training time to
+reach each of ``--targets`` (default 5 % and 2 % test error). One JSON per run is written to ``--out``;
+one table (test error mean ± std over seeds, wall time per run, hours to each target) is printed.
 
     python scripts/compare.py --data digits --seeds 0 1 2
     python scripts/compare.py --data digits --seeds 0 --epochs 5
@@ -25,7 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 from unittest import mock
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,8 +36,27 @@ METHODS = {"catgan": "CatGAN", "improved_gan": "ImprovedGAN", "supervised": "Sup
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
+CONFIGS = {
+    ("digits", "catgan"): "digits_catgan.yaml",
+    ("digits", "improved_gan"): "digits_improved_gan.yaml",
+    ("digits", "supervised"): "digits_supervised.yaml",
+    ("mnist", "catgan"): "mnist_pi_catgan_100.yaml",
+    ("mnist", "improved_gan"): "mnist_pi_improved_gan_100.yaml",
+    ("mnist", "supervised"): "mnist_pi_100_supervised.yaml",
+}
+
+
 def config_path(data: str, method: str) -> str:
-    return os.path.join(REPO, "configs", f"{data}_{method}.yaml")
+    return os.path.join(REPO, "configs", CONFIGS[(data, method)])
+
+
+def hours_to(curve: List[Dict[str, float]], target_percent: float) -> Optional[float]:
+    """Training wall time (h) at the end of the first epoch whose test error is <= ``target_percent``, or
+    None if no epoch of ``curve`` (LearningCurve rows) got there."""
+    for row in curve:
+        if "test/acc" in row and 100.0 * (1.0 - row["test/acc"]) <= target_percent:
+            return round(row["seconds"] / 3600.0, 3)
+    return None
 
 
 def check_mnist_files(data_dir: str) -> None:
@@ -99,16 +121,21 @@ def run_one(
     data_dir: str,
     extra: List[str],
     out_dir: str,
+    targets: Sequence[float] = (5.0, 2.0),
 ) -> Dict[str, object]:
     """Fit and test one method with one seed; write and return its record."""
     from catgan.cli import main as catgan_cli
 
     with tempfile.TemporaryDirectory() as tmp:
         args = cli_args(data, method, seed, tmp, num_labeled, epochs, data_dir, extra)
+        curve_path = os.path.join(tmp, "curve.json")
+        args += ["--trainer.callbacks+=catgan.curves.LearningCurve", "--trainer.callbacks.path", curve_path]
         started = time.perf_counter()
         with mock.patch.object(sys, "argv", sys.argv[:1]):  # the CLI reads only `args`, not this script's argv
             cli = catgan_cli(args=args)
         wall_seconds = time.perf_counter() - started
+        with open(curve_path) as f:
+            curve = json.load(f)["epochs"]
     metrics = {k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))}
     if "test/acc" not in metrics:
         raise RuntimeError(f"{method} seed {seed}: no test/acc after fit (was --test_after_fit turned off?).")
@@ -126,6 +153,8 @@ def run_one(
         "wall_seconds": round(wall_seconds, 2),
         "fit_seconds": round(cli.fit_seconds, 2) if hasattr(cli, "fit_seconds") else None,
         "cli_args": [a.replace(tmp, "<tmp>") for a in args],
+        "hours_to_test_error": {f"{t:g}": hours_to(curve, t) for t in targets},
+        "curve": curve,
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     os.makedirs(out_dir, exist_ok=True)
@@ -136,8 +165,11 @@ def run_one(
 
 
 def summary_table(records: List[Dict[str, object]]) -> str:
-    """One row per method: runs, test error % mean ± std over seeds (sample std), wall time per run."""
-    lines = [f"{'method':<12} {'runs':>4}  {'test error %':>16}  {'wall s/run':>10}"]
+    """One row per method: runs, test error % mean ± std over seeds (sample std), wall time per run and, per
+    target error, the mean hours to reach it (with how many runs did; "-" when none did)."""
+    targets = list(records[0].get("hours_to_test_error", {})) if records else []
+    header = f"{'method':<12} {'runs':>4}  {'test error %':>16}  {'wall s/run':>10}"
+    lines = [header + "".join(f"  {'h to ' + t + ' %':>13}" for t in targets)]
     for method in METHODS.values():
         rows = [r for r in records if r["method"] == method]
         if not rows:
@@ -145,7 +177,12 @@ def summary_table(records: List[Dict[str, object]]) -> str:
         errors = [100.0 * r["test_error"] for r in rows]
         spread = f"{statistics.stdev(errors):5.2f}" if len(errors) > 1 else "  n/a"
         wall = statistics.mean(r["wall_seconds"] for r in rows)
-        lines.append(f"{method:<12} {len(rows):>4}  {statistics.mean(errors):8.2f} ± {spread}  {wall:10.1f}")
+        line = f"{method:<12} {len(rows):>4}  {statistics.mean(errors):8.2f} ± {spread}  {wall:10.1f}"
+        for t in targets:
+            reached = [r["hours_to_test_error"][t] for r in rows if r["hours_to_test_error"].get(t) is not None]
+            cell = f"{statistics.mean(reached):.2f} ({len(reached)}/{len(rows)})" if reached else "-"
+            line += f"  {cell:>13}"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -165,6 +202,9 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     parser.add_argument("--data-dir", default="data", help="MNIST only: the folder holding MNIST/raw")
     parser.add_argument("--out", default="results/compare", help="folder for one JSON per run")
+    parser.add_argument(
+        "--targets", type=float, nargs="+", default=[5.0, 2.0], help="test errors (%%) whose time to reach is reported"
+    )
     args = parser.parse_args(argv)
     args.extra = extra
     if args.num_labeled is not None and (args.num_labeled <= 0 or args.num_labeled % 10):
@@ -185,7 +225,15 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, object]]:
     for seed in args.seeds:
         for method in args.methods:
             record = run_one(
-                args.data, method, seed, args.num_labeled, args.epochs, args.data_dir, args.extra, args.out
+                args.data,
+                method,
+                seed,
+                args.num_labeled,
+                args.epochs,
+                args.data_dir,
+                args.extra,
+                args.out,
+                args.targets,
             )
             records.append(record)
             print(

@@ -25,8 +25,8 @@ def test_there_are_configs_for_every_model_family():
         "digits_gan_least_squares.yaml",
         "digits_gan_wgan_gp.yaml",
         "toy_catgan.yaml",
-        "mnist_catgan.yaml",
         "mnist_pi_catgan_100.yaml",
+        "mnist_pi_improved_gan_100.yaml",
         "mnist_pi_100_supervised.yaml",
         "mnist_conv_catgan_100.yaml",
         "mnist_conv_100_supervised.yaml",
@@ -150,7 +150,7 @@ def test_a_config_gets_its_own_data_module_defaults(capsys):
     from catgan.cli import main
 
     with pytest.raises(SystemExit):
-        main(args=["fit", "--config", os.path.join(CONFIGS, "mnist_catgan.yaml"), "--print_config"])
+        main(args=["fit", "--config", os.path.join(CONFIGS, "mnist_pi_catgan_100.yaml"), "--print_config"])
     data = yaml.safe_load(capsys.readouterr().out)["data"]["init_args"]
     assert data["val_size"] == 10000 and data["eval_batch_size"] == 1000
 

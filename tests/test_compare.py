@@ -41,9 +41,24 @@ def test_compare_runs_every_method_and_writes_one_json_per_run(compare, tmp_path
         assert record["test_error"] == pytest.approx(1.0 - record["test_acc"])
         assert 0.0 < record["test_acc"] <= 1.0 and record["wall_seconds"] > 0
         assert "<tmp>" in record["cli_args"]
+        assert len(record["curve"]) == 1 and set(record["hours_to_test_error"]) == {"5", "2"}
     printed = capsys.readouterr().out
     assert "digits, 30 labels, seeds 3, 1 epochs" in printed
     assert all(name in printed for name in ("CatGAN", "ImprovedGAN", "Supervised"))
+
+
+def test_each_method_uses_its_own_measured_config_and_the_time_to_a_target_error(compare):
+    assert compare.config_path("mnist", "improved_gan").endswith("mnist_pi_improved_gan_100.yaml")
+    assert compare.config_path("mnist", "catgan").endswith("mnist_pi_catgan_100.yaml")
+    curve = [{"epoch": 1, "seconds": 360, "test/acc": 0.90}, {"epoch": 2, "seconds": 720, "test/acc": 0.96}]
+    curve.append({"epoch": 3, "seconds": 1080, "test/acc": 0.94})
+    assert compare.hours_to(curve, 5.0) == 0.2 and compare.hours_to(curve, 2.0) is None
+    records = [
+        {"method": "ImprovedGAN", "test_error": 0.02, "wall_seconds": 9.0, "hours_to_test_error": {"5": 0.5, "2": h}}
+        for h in (1.0, None)
+    ]
+    row = compare.summary_table(records).splitlines()[1].split()
+    assert row[-4:] == ["0.50", "(2/2)", "1.00", "(1/2)"]  # the mean over the runs that reached it, and how many
 
 
 def test_summary_table_reports_mean_and_sample_std(compare):
