@@ -116,3 +116,9 @@ def test_error_metric_falls_back_to_one_minus_accuracy(tune):
     assert tune.metric_value({"val/cluster_acc": 0.75}, "val/cluster_error") == pytest.approx(0.25)
     assert tune.metric_value({"val/error": 0.1, "val/acc": 0.2}, "val/error") == pytest.approx(0.1)
     assert tune.metric_value({}, "val/error") is None
+
+
+@pytest.mark.parametrize("name", ["digits_catgan", "digits_catgan_unsupervised", "digits_improved_gan"])
+def test_shipped_search_spaces_apply_to_their_configs(tune, name):
+    space = tune.load_space(os.path.join(CONFIGS, "search", f"{name}.yaml"))
+    tune.check_space(os.path.join(CONFIGS, f"{name}.yaml"), space)  # raises naming a key that does not apply
