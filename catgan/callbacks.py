@@ -167,6 +167,7 @@ def confusion_figure(diagnostics: Dict[str, Tensor], match_clusters: bool = Fals
     confusion = diagnostics["confusion"].detach().cpu().long()  # (C, K) true class x predicted output
     c, k = confusion.shape
     order = torch.arange(k)
+    match_clusters = match_clusters or c != k  # outputs that are clusters, not classes, need a matching
     if match_clusters:  # column j < C: the predicted cluster matched to true class j (Hungarian); then the rest
         mapping = best_cluster_mapping(confusion.t())  # (K,) class of each cluster, -1 unmatched
         order = torch.where(mapping >= 0, mapping, c + torch.arange(k)).argsort()

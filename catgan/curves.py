@@ -116,6 +116,10 @@ class LearningCurve(pl.Callback):
         if trainer.is_global_zero:
             self.write()
 
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.is_global_zero:
+            self.write()  # also when no epoch ran (a fit resumed from the checkpoint of a finished run)
+
     def write(self) -> None:
         folder = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(folder, exist_ok=True)

@@ -134,9 +134,16 @@ def write_samples(
         np.savez_compressed(path, **arrays)
         written["files"].append(path)
     if "png" in formats:
-        names = class_labels(model, int(getattr(model, "num_classes", 0))) if labels is not None else None
+        classes = int(getattr(model, "num_classes", 0))
+        outputs = int(getattr(model, "num_outputs", classes))  # more than the classes for a clustering CatGAN
+        kind = "class" if outputs == classes else "cluster"
+        names = (
+            (class_labels(model, classes) if kind == "class" else [str(k) for k in range(outputs)])
+            if labels is not None
+            else None
+        )
         for i, image in enumerate(as_images(x)):
-            suffix = f"_class-{names[int(labels[i])]}" if labels is not None else ""
+            suffix = f"_{kind}-{names[int(labels[i])]}" if labels is not None else ""
             path = os.path.join(out_dir, f"sample_{i:05d}{suffix}.png")
             image.save(path)
             written["files"].append(path)

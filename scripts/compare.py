@@ -54,7 +54,7 @@ def hours_to(curve: List[Dict[str, float]], target_percent: float) -> Optional[f
     """Training wall time (h) at the end of the first epoch whose test error is <= ``target_percent``, or
     None if no epoch of ``curve`` (LearningCurve rows) got there."""
     for row in curve:
-        if "test/acc" in row and 100.0 * (1.0 - row["test/acc"]) <= target_percent:
+        if "test/acc" in row and round(100.0 * (1.0 - row["test/acc"]), 6) <= target_percent:  # float32 accuracies
             return round(row["seconds"] / 3600.0, 3)
     return None
 

@@ -72,6 +72,13 @@ def run_one(
         total = time.perf_counter() - started
     metrics = {k: v for k, v in getattr(cli, "fit_metrics", {}).items() if k.startswith("val/")}
     metrics.update({k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))})
+    rows = []
+    if curve:
+        with open(curve_path) as f:
+            rows = json.load(f)["epochs"]
+    validated = [r for r in rows if any(name.startswith("val/") for name in r)]
+    if validated:  # a run resumed after it had finished trains no epoch: its validation numbers are the curve's
+        metrics.update({k: v for k, v in validated[-1].items() if k.startswith("val/") and k not in metrics})
     record = {
         "config": config,
         "seed": seed,
@@ -82,16 +89,15 @@ def run_one(
         "fit_seconds": round(getattr(cli, "fit_seconds", float("nan")), 2),
         "total_seconds": round(total, 2),
         "metrics": metrics,
-        "error": 1.0 - metrics[metric],
+        "error": 1.0 - metrics[metric] if metric in metrics else None,  # summary_lines names the metrics there are
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     if resumed_from:
         record["resumed_from"] = resumed_from
     if curve:
-        with open(curve_path) as f:
-            record["curve"] = json.load(f)["epochs"]
-        if record["curve"]:
-            record["train_seconds"] = record["curve"][-1]["seconds"]
+        record["curve"] = rows
+        if rows:
+            record["train_seconds"] = rows[-1]["seconds"]
     os.makedirs(out_dir, exist_ok=True)
     name = f"{stem}_{int(time.time())}.json"
     with open(os.path.join(out_dir, name), "w") as f:

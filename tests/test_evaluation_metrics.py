@@ -116,7 +116,6 @@ def test_more_clusters_than_classes_reports_matched_and_majority_clustering():
     majority = clustering_accuracy(preds, y, 6, 3, mapping="majority").item()
     assert abs(metrics["val/cluster_acc_majority"].item() - majority) < 1e-6
     assert abs(metrics["val/cluster_acc"].item() - clustering_accuracy(preds, y, 6, 3).item()) < 1e-6
-    assert metrics["val/cluster_acc_majority"] >= metrics["val/cluster_acc"]
     assert "val/acc" not in metrics and "val/error" not in metrics  # an output is a cluster, not a class
     assert model.classifier_diagnostics("val")["confusion"].shape == (3, 6)  # true class x cluster
     with pytest.raises(ValueError, match="supervised_weight 0"):

@@ -192,3 +192,17 @@ def test_sample_writes_pngs_and_an_npz_from_a_checkpoint(run_cli, tmp_path, caps
     assert torch.equal(again["x"], written["x"]) and not any(p.endswith(".png") for p in os.listdir(tmp_path / "t"))
     with pytest.raises(SystemExit):
         main(["sample", "--ckpt_path", str(tmp_path / "missing.ckpt")])
+
+
+def test_samples_of_a_clustering_catgan_are_named_by_cluster(tmp_path):
+    from catgan import CatGAN
+    from catgan.predictions import write_samples
+
+    torch.manual_seed(0)
+    model = CatGAN(image_shape=(1, 8, 8), num_classes=3, supervised_weight=0.0, num_clusters=30).eval()
+    model.class_names = ["a", "b", "c"]  # the data's 3 class names must not label 30 clusters
+    written = write_samples(model, 40, str(tmp_path), formats=["png"])
+    clusters = written["classes"]
+    assert int(clusters.max()) >= 3  # some sample sits in a cluster beyond the class count
+    names = sorted(os.listdir(tmp_path))
+    assert names[0] == f"sample_00000_cluster-{int(clusters[0])}.png" and len(names) == 40

@@ -90,6 +90,7 @@ def test_workers_run_seeds_in_parallel_processes_with_the_same_results(reproduce
 def test_run_dir_keeps_checkpoints_and_the_same_command_resumes_with_the_curve(reproduce, tmp_path):
     def run(out, run_dir=None, stop=()):
         quick = ["--", "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "2", "--torch_threads", "1"]
+        quick += ["--trainer.check_val_every_n_epoch", "1"]
         kept = ["--run-dir", str(run_dir)] if run_dir else []
         args = ["--config", CONFIG, "--seeds", "3", "--out", str(out), "--curve"] + kept + quick + list(stop)
         return reproduce.main(args)[0]
@@ -106,3 +107,7 @@ def test_run_dir_keeps_checkpoints_and_the_same_command_resumes_with_the_curve(r
     straight = run(tmp_path / "b")  # the same two epochs in one go
     assert resumed["metrics"]["test/acc"] == straight["metrics"]["test/acc"]
     assert resumed["curve"][1]["test/acc"] == straight["curve"][1]["test/acc"]
+    again = run(tmp_path / "c", tmp_path / "runs")  # started once more after it finished: nothing to train
+    assert again["metrics"]["test/acc"] == straight["metrics"]["test/acc"] and again["optimizer_steps"] == 8
+    assert [row["epoch"] for row in again["curve"]] == [1, 2]  # the curve is written from the checkpoint
+    assert again["metrics"]["val/acc"] == pytest.approx(again["curve"][1]["val/acc"])

@@ -261,7 +261,8 @@ class AdversarialModule(pl.LightningModule):
         """For a G step: (D's outputs for ``real`` without a graph, or None unless ``with_real``; D's outputs
         for ``fake``), or ``discriminator.features`` with ``features``. Batch-norm running statistics stay
         frozen. With ``d_batch_norm="joint"`` (and batch norm in D) both go through D in one pass, so the
-        generated batch is normalized with the real one as in the D step; otherwise ``fake`` goes alone."""
+        generated batch is normalized together with the real one (the D step's joint batch also holds the
+        labeled batch); otherwise ``fake`` goes alone."""
         net = self.discriminator.features if features else self.discriminator
         with frozen_batch_norm_stats(self.discriminator):
             if self._d_has_batch_norm and self.d_batch_norm == "joint":

@@ -171,9 +171,11 @@ class ClassifierEvaluationMixin:
             values[f"{stage}/error"] = diagnostics["error"]
         if empty and stage == "val" and not self.trainer.sanity_checking and not getattr(self, "_warned_empty", False):
             self._warned_empty = True
+            what = "class(es)" if self.num_outputs == self.num_classes else "cluster(s)"
             warnings.warn(
-                f"D assigns (almost) no validation data to class(es) {empty} at epoch {self.current_epoch}: "
-                "two classes share one output (a merged cluster). For clustering (CatGAN without labels) try "
+                f"D assigns (almost) no validation data to {what} {empty} at epoch {self.current_epoch}: "
+                "two classes share one output (a merged cluster) or an output is unused. For clustering "
+                "(CatGAN without labels) try "
                 "another seed, a larger batch (the marginal entropy is estimated per batch) or an averaged D "
                 "(d_ema_decay); val/empty_classes_real tracks it.",
                 stacklevel=1,

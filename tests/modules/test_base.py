@@ -78,11 +78,16 @@ def test_improved_gan_feature_matching_uses_joint_features():
     real, fake = batches()
     model = bn_model("joint", cls=ImprovedGAN)
     reference = copy.deepcopy(model.discriminator)
+    fake = fake.clone().requires_grad_(True)  # stands for G's output
+    for p in model.discriminator.parameters():
+        p.requires_grad_(False)  # as the base loop's G step does
     features_real, features_fake = model.discriminate_generated(real, fake, features=True, with_real=True)
     expected = reference.features(torch.cat([real, fake]))
     assert torch.allclose(features_real, expected[:8], atol=1e-6)
     assert torch.allclose(features_fake, expected[8:], atol=1e-6)
-    assert not features_real.requires_grad and features_fake.requires_grad
+    assert not features_real.requires_grad  # no gradient through the real half
+    features_fake.sum().backward()
+    assert fake.grad is not None and fake.grad.abs().sum() > 0  # the gradient reaches the generated batch
 
 
 def test_unknown_batch_norm_mode_is_refused():
