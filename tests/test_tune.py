@@ -8,6 +8,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+from catgan.search import base_values, encode_choice
 from tests.conftest import CONFIGS, load_script
 
 CONFIG = os.path.join(CONFIGS, "digits_catgan.yaml")
@@ -122,3 +123,31 @@ def test_error_metric_falls_back_to_one_minus_accuracy(tune):
 def test_shipped_search_spaces_apply_to_their_configs(tune, name):
     space = tune.load_space(os.path.join(CONFIGS, "search", f"{name}.yaml"))
     tune.check_space(os.path.join(CONFIGS, f"{name}.yaml"), space)  # raises naming a key that does not apply
+
+
+def test_baseline_runs_the_base_config_first_once_per_study_and_refuses_values_outside_the_space(
+    tune, tmp_path, capsys
+):
+    hidden_key = "model.init_args.discriminator.init_args.hidden"
+    space = dict(SPACE, **{hidden_key: {"type": "categorical", "choices": [[32], [256, 256, 256]]}})
+    expected = {"model.init_args.lr_d": 1e-3, hidden_key: encode_choice([256, 256, 256])}
+    assert base_values(CONFIG, space) == expected  # the digits default's own values
+    assert base_values(CONFIG, space, ["--model.init_args.lr_d", "2e-3"])["model.init_args.lr_d"] == 2e-3
+
+    path, out = write_space(tmp_path / "space.yaml", space), str(tmp_path / "study")
+    args = ["--config", CONFIG, "--space", path, "--out", out, "--seeds", "100", "--baseline"]
+    tune.main(args + ["--trials", "2"] + QUICK)
+    assert "(the base config, rank" in capsys.readouterr().out
+    tune.main(args + ["--trials", "3", "--resume"] + QUICK)
+    trials = optuna.load_study(study_name="digits_catgan", storage=f"sqlite:///{out}/study.db").trials
+    assert len(trials) == 3
+    assert [t.user_attrs.get("baseline", False) for t in trials] == [True, False, False]  # once, and first
+    assert trials[0].params == expected
+
+    narrow = write_space(
+        tmp_path / "narrow.yaml", dict(space, **{hidden_key: {"type": "categorical", "choices": [[32]]}})
+    )
+    with pytest.raises(SystemExit):
+        tune.main(["--config", CONFIG, "--space", narrow, "--out", str(tmp_path / "n"), "--baseline"] + QUICK)
+    assert "not among the space's choices" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "n" / "study.db")  # refused before a study was created
