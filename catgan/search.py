@@ -140,6 +140,7 @@ def base_values(config: str, space: Dict[str, Dict[str, Any]], extra: Sequence[s
             continue
         value = cli.config.get(key)
         value = value.as_dict() if isinstance(value, Namespace) else value
+        value = list(value) if isinstance(value, tuple) else value  # as YAML writes a sequence
         if spec["type"] == "categorical":
             if value not in spec["choices"]:
                 raise ValueError(

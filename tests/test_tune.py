@@ -119,10 +119,18 @@ def test_error_metric_falls_back_to_one_minus_accuracy(tune):
     assert tune.metric_value({}, "val/error") is None
 
 
-@pytest.mark.parametrize("name", ["digits_catgan", "digits_catgan_unsupervised", "digits_improved_gan"])
-def test_shipped_search_spaces_apply_to_their_configs(tune, name):
+@pytest.mark.parametrize(
+    "name, config",
+    [
+        ("digits_catgan", "digits_catgan"),
+        ("digits_catgan_100", "digits_catgan"),
+        ("digits_catgan_unsupervised", "digits_catgan_unsupervised"),
+        ("digits_improved_gan", "digits_improved_gan"),
+    ],
+)
+def test_shipped_search_spaces_apply_to_their_configs(tune, name, config):
     space = tune.load_space(os.path.join(CONFIGS, "search", f"{name}.yaml"))
-    tune.check_space(os.path.join(CONFIGS, f"{name}.yaml"), space)  # raises naming a key that does not apply
+    tune.check_space(os.path.join(CONFIGS, f"{config}.yaml"), space)  # raises naming a key that does not apply
 
 
 def test_baseline_runs_the_base_config_first_once_per_study_and_refuses_values_outside_the_space(
@@ -133,6 +141,10 @@ def test_baseline_runs_the_base_config_first_once_per_study_and_refuses_values_o
     expected = {"model.init_args.lr_d": 1e-3, hidden_key: encode_choice([256, 256, 256])}
     assert base_values(CONFIG, space) == expected  # the digits default's own values
     assert base_values(CONFIG, space, ["--model.init_args.lr_d", "2e-3"])["model.init_args.lr_d"] == 2e-3
+    weights = {
+        "model.init_args.entropy_weights": {"type": "categorical", "choices": [[1.0, 0.3, 1.0], [1.0, 1.0, 1.0]]}
+    }
+    assert base_values(CONFIG, weights) == {"model.init_args.entropy_weights": encode_choice([1.0, 1.0, 1.0])}
 
     path, out = write_space(tmp_path / "space.yaml", space), str(tmp_path / "study")
     args = ["--config", CONFIG, "--space", path, "--out", out, "--seeds", "100", "--baseline"]
