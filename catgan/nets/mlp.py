@@ -25,7 +25,13 @@ class MLPDiscriminator(nn.Module):
     """Flatten -> [noise -> Linear -> (BN) -> LeakyReLU] * len(hidden) -> noise -> Linear(num_outputs).
 
     Gaussian noise of ``noise_std`` is added to the input and to every hidden layer's output in
-    training mode. ``features(x)`` returns the last hidden layer before its noise (for feature matching,
+    training mode (``input_noise_std`` for the input, ``head_noise_std`` for the last hidden layer's output,
+    the input of the output layer; both default to ``noise_std``). ``noise_before_norm=True`` moves the
+    hidden-layer noise onto each Linear's output, before batch norm and the nonlinearity:
+    Flatten -> noise -> [Linear -> noise -> (BN) -> LeakyReLU] * len(hidden) -> head noise -> Linear, the layout
+    of smayru/catgan's MLP (input noise, then noise on every pre-activation; use ``head_noise_std=0`` for its
+    noise-free output layer). Noise before batch norm is relative to the Linear's output scale, so it
+    weakens as the weights grow. ``features(x)`` returns the last hidden layer before its noise (for feature matching,
     as Improved-GAN's code matches the last dense layer's outputs).
 
     ``weight_norm=True`` reparameterizes every Linear layer as w = g * v / ||v|| (Salimans & Kingma 2016,
@@ -57,6 +63,9 @@ class MLPDiscriminator(nn.Module):
         train_hidden_scale: bool = True,
         weight_norm_init_std: float | None = None,
         weight_norm_init: str = "data",
+        noise_before_norm: bool = False,
+        head_noise_std: float | None = None,
+        weight_norm_init_noise: bool = False,
     ) -> None:
         super().__init__()
         if not train_hidden_scale and not weight_norm:
@@ -70,24 +79,39 @@ class MLPDiscriminator(nn.Module):
             raise ValueError(f"MLPDiscriminator: weight_norm_init must be 'data' or 'unit', got {weight_norm_init!r}.")
         if weight_norm_init == "unit" and not weight_norm:
             raise ValueError("MLPDiscriminator: weight_norm_init='unit' needs weight_norm=True.")
+        if weight_norm_init_noise and not weight_norm:
+            raise ValueError("MLPDiscriminator: weight_norm_init_noise=True needs weight_norm=True.")
+        self.weight_norm_init_noise = bool(weight_norm_init_noise)
         self.weight_norm_init_std = weight_norm_init_std
         self.weight_norm_init = weight_norm_init
         self.in_shape = tuple(int(s) for s in in_shape)
         self.num_outputs = int(num_outputs)
         in_features = math.prod(self.in_shape)
+        for name, std in (
+            ("noise_std", noise_std),
+            ("input_noise_std", input_noise_std),
+            ("head_noise_std", head_noise_std),
+        ):
+            if std is not None and std < 0:
+                raise ValueError(f"MLPDiscriminator: {name} must be >= 0, got {std}.")
+        self.noise_before_norm = bool(noise_before_norm)
         first_noise = noise_std if input_noise_std is None else input_noise_std
+        last_noise = noise_std if head_noise_std is None else head_noise_std
         layers: List[nn.Module] = [nn.Flatten()]
         for i, width in enumerate(hidden):
-            layers.append(GaussianNoise(first_noise if i == 0 else noise_std))
+            if i == 0 or not self.noise_before_norm:
+                layers.append(GaussianNoise(first_noise if i == 0 else noise_std))
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             layers.append(self._linear(in_features, width, bias=not batch_norm))
+            if self.noise_before_norm:
+                layers.append(GaussianNoise(noise_std))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(width))
             layers.append(_activation(negative_slope))
             in_features = width
         self.body = nn.Sequential(*layers)
-        self.head_noise = GaussianNoise(noise_std if hidden else first_noise)
+        self.head_noise = GaussianNoise(last_noise if hidden else first_noise)
         self.head = self._linear(in_features, self.num_outputs, bias=True)
         if not train_hidden_scale:
             for layer in self.body.modules():
@@ -110,12 +134,20 @@ class MLPDiscriminator(nn.Module):
     def initialize_from_data(self, x: Tensor, eps: float = 1e-6) -> None:
         """Data-dependent init of the weight-normalized layers (a no-op without ``weight_norm``): layer by
         layer, rescale g and shift the bias so that the layer's outputs on ``x`` (noise off) have zero mean
-        and unit variance per unit. Batch-norm layers keep their running statistics."""
+        and unit variance per unit. Batch-norm layers keep their running statistics. With
+        ``weight_norm_init_noise`` the Gaussian noise layers stay on during these passes, as in the official
+        Improved-GAN code (its init pass runs with ``deterministic=False``): each layer is standardized on
+        noisy inputs, so its scale g comes out smaller and the signal weaker against the noise of the next
+        layers (with fixed hidden scales, for the whole run)."""
         if not self.weight_norm or self.weight_norm_init != "data":
             return
         layers = [m for m in self.modules() if isinstance(m, nn.Linear)]
         was_training = self.training
         self.eval()
+        if self.weight_norm_init_noise:
+            for m in self.modules():
+                if isinstance(m, GaussianNoise):
+                    m.train()
         try:
             for layer in layers:
                 seen: List[Tensor] = []

@@ -188,3 +188,91 @@ def test_generator_softplus_activation_and_output_weight_norm():
     assert out.shape == (3, 1, 4, 4) and 0 <= out.min() and out.max() <= 1
     with pytest.raises(ValueError, match="unknown activation"):
         MLPGenerator(2, (2,), activation="tanh")
+
+
+@pytest.mark.parametrize("before_norm", [False, True])
+def test_noise_sites_match_a_hand_computation(before_norm):
+    # batch_norm=False and no slope, so each layer is relu(W h + b); the noise draws happen in layer order
+    d = MLPDiscriminator(
+        (6,),
+        3,
+        hidden=(5, 4),
+        noise_std=0.7,
+        input_noise_std=0.2,
+        head_noise_std=0.05,
+        negative_slope=0.0,
+        noise_before_norm=before_norm,
+    ).train()
+    x = torch.randn(8, 6)
+    torch.manual_seed(1)
+    out = d(x)
+    (l1, l2), head = [m for m in d.body if isinstance(m, nn.Linear)], d.head
+    torch.manual_seed(1)
+    h = x + 0.2 * torch.randn_like(x)  # the input noise comes first in both layouts
+    if before_norm:  # Linear -> noise -> relu
+        h = l1(h)
+        h = (h + 0.7 * torch.randn_like(h)).relu()
+        h = l2(h)
+        h = (h + 0.7 * torch.randn_like(h)).relu()
+    else:  # noise -> Linear -> relu
+        h = l1(h).relu()
+        h = l2(h + 0.7 * torch.randn_like(h)).relu()
+    expected = head(h + 0.05 * torch.randn_like(h))
+    assert torch.allclose(out, expected, atol=1e-6)
+    stds = [m.std for m in d.modules() if isinstance(m, GaussianNoise)]
+    assert stds == ([0.2, 0.7, 0.7, 0.05] if before_norm else [0.2, 0.7, 0.05])
+
+
+def test_noise_before_norm_sits_between_linear_and_batch_norm_and_head_noise_can_be_off():
+    d = MLPDiscriminator((6,), 3, hidden=(5, 4), batch_norm=True, noise_before_norm=True, head_noise_std=0.0)
+    kinds = [type(m).__name__ for m in d.body]
+    assert kinds == [
+        "Flatten",
+        "GaussianNoise",
+        "Linear",
+        "GaussianNoise",
+        "BatchNorm1d",
+        "LeakyReLU",
+        "Linear",
+        "GaussianNoise",
+        "BatchNorm1d",
+        "LeakyReLU",
+    ]
+    x = torch.randn(8, 6)
+    d.train()
+    torch.manual_seed(0)
+    a = d(x)
+    torch.manual_seed(0)
+    assert torch.equal(d.head(d.body(x)), a)  # head noise 0: no extra draw, nothing added
+    with pytest.raises(ValueError, match="head_noise_std must be >= 0"):
+        MLPDiscriminator((6,), 3, head_noise_std=-0.1)
+
+
+def test_noisy_data_dependent_init_standardizes_noisy_inputs_and_gives_smaller_scales():
+    x = torch.rand(500, 20) * 3 + 1
+    nets = {}
+    for noisy in (False, True):
+        torch.manual_seed(0)  # the same directions v for both
+        d = MLPDiscriminator(
+            (20,),
+            4,
+            hidden=(32, 16),
+            weight_norm=True,
+            negative_slope=0.0,
+            noise_std=0.5,
+            input_noise_std=0.3,
+            weight_norm_init_noise=noisy,
+        ).train()
+        d.initialize_from_data(x)
+        assert d.training and all(m.training for m in d.modules())  # modes restored
+        nets[noisy] = d
+    linear = [[m for m in nets[k].modules() if isinstance(m, nn.Linear)] for k in (False, True)]
+    scales = [[lin.parametrizations.weight.original0.flatten() for lin in net] for net in linear]
+    first_clean, first_noisy = scales[0][0], scales[1][0]
+    assert (first_noisy < first_clean).all()  # noisy inputs have a larger spread: smaller g for unit variance
+    torch.manual_seed(1)
+    with torch.no_grad():  # the first layer's outputs on noisy inputs (train mode) have unit variance
+        pre = linear[1][0](nets[True].body[1](x))
+    assert torch.allclose(pre.std(0, unbiased=False), torch.ones(32), atol=0.12)
+    with pytest.raises(ValueError, match="weight_norm_init_noise=True needs weight_norm=True"):
+        MLPDiscriminator((20,), 4, weight_norm_init_noise=True)
