@@ -257,11 +257,15 @@ def improved_gan_discriminator_loss(
     )
 
 
-def feature_matching_loss(features_real: Tensor, features_fake: Tensor) -> LossAndParts:
+def feature_matching_loss(features_real: Tensor, features_fake: Tensor, reduction: str = "sum") -> LossAndParts:
     """Feature matching (Salimans et al. 2016, section 3.1): ||mean_i f(x_i) - mean_j f(G(z_j))||_2^2.
 
     features_real: (B, F), detached here (only G learns from this loss); features_fake: (M, F).
+    ``reduction="mean"`` divides by F (the official code's ``T.mean(T.square(...))``): the same gradient
+    directions, 1/F the size, which matters under Adam only through its epsilon.
     """
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"feature_matching_loss: reduction must be 'sum' or 'mean', got {reduction!r}.")
     if features_real.shape[1:] != features_fake.shape[1:]:
         raise ValueError(
             f"feature_matching_loss: real features {tuple(features_real.shape)} and fake features "
@@ -269,5 +273,6 @@ def feature_matching_loss(features_real: Tensor, features_fake: Tensor) -> LossA
         )
     mean_real = features_real.detach().float().flatten(1).mean(dim=0)  # (F,)
     mean_fake = features_fake.float().flatten(1).mean(dim=0)  # (F,)
-    loss = (mean_real - mean_fake).pow(2).sum()
+    squares = (mean_real - mean_fake).pow(2)  # (F,)
+    loss = squares.sum() if reduction == "sum" else squares.mean()
     return loss, _detached({"feature_distance": loss, "loss": loss})

@@ -120,3 +120,14 @@ def test_feature_matching_matches_hand_computation_and_trains_only_fakes():
 def test_feature_matching_rejects_mismatched_features():
     with pytest.raises(ValueError, match="differ beyond the batch dimension"):
         losses.feature_matching_loss(torch.zeros(4, 5), torch.zeros(4, 6))
+
+
+def test_feature_matching_mean_reduction_is_the_sum_over_the_number_of_features():
+    g = torch.Generator().manual_seed(3)
+    real, fake = torch.randn(6, 5, generator=g), torch.randn(3, 5, generator=g)
+    expected = ((real.numpy().mean(0) - fake.numpy().mean(0)) ** 2).mean()
+    mean, parts = losses.feature_matching_loss(real, fake, reduction="mean")
+    assert mean.item() == pytest.approx(expected, rel=1e-5)
+    assert mean.item() == pytest.approx(losses.feature_matching_loss(real, fake)[0].item() / 5, rel=1e-6)
+    with pytest.raises(ValueError, match="reduction must be 'sum' or 'mean'"):
+        losses.feature_matching_loss(real, fake, reduction="max")

@@ -90,7 +90,9 @@ class AdversarialModule(pl.LightningModule):
         num_classes: number of classes K (linked from the data module by the CLI).
         latent_dim: size of the generator's input noise.
         generator / discriminator: a module, a factory, or None for the subclass default.
-        lr_d / lr_g: Adam learning rates; betas: Adam betas for both.
+        lr_d / lr_g: Adam learning rates; betas: Adam betas for both; adam_eps: Adam's epsilon for both
+            (torch adds it to sqrt(v); the official Improved-GAN/Theano Adam adds 1e-8 under the root, a floor
+            of about 1e-4 on the denominator, which damps parameters with tiny gradients: ``adam_eps=1e-4``).
         n_critic: discriminator updates per generator turn (one per batch).
         g_steps: generator updates per generator turn.
         latent_distribution: ``uniform`` on [-1, 1] (the paper's) or ``normal``.
@@ -142,8 +144,12 @@ class AdversarialModule(pl.LightningModule):
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
+        adam_eps: float = 1e-8,
     ) -> None:
         super().__init__()
+        if not adam_eps > 0:
+            raise ValueError(f"adam_eps must be > 0 (Adam's epsilon, default 1e-8), got {adam_eps}.")
+        self.adam_eps = float(adam_eps)
         if d_batch_norm not in D_BATCH_NORM_MODES:
             raise ValueError(f"d_batch_norm must be one of {D_BATCH_NORM_MODES}, got {d_batch_norm!r}.")
         if latent_distribution not in ("uniform", "normal"):
@@ -386,8 +392,8 @@ class AdversarialModule(pl.LightningModule):
             scheduler.step()
 
     def configure_optimizers(self):
-        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.lr_d, betas=self.betas)
-        opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.lr_g, betas=self.betas)
+        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.lr_d, betas=self.betas, eps=self.adam_eps)
+        opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.lr_g, betas=self.betas, eps=self.adam_eps)
         if self.lr_decay_start is None:
             return [opt_d, opt_g]
         max_epochs = self.trainer.max_epochs if self.trainer.max_epochs and self.trainer.max_epochs > 0 else None

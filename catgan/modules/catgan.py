@@ -47,6 +47,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
+        adam_eps: float = 1e-8,
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
@@ -91,6 +92,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             compile,
             d_ema_decay,
             d_batch_norm=d_batch_norm,
+            adam_eps=adam_eps,
         )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks

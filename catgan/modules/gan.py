@@ -39,6 +39,7 @@ class GAN(AdversarialModule):
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
+        adam_eps: float = 1e-8,
     ) -> None:
         check_gan_loss_kind(loss)
         if gp_weight < 0:
@@ -60,6 +61,7 @@ class GAN(AdversarialModule):
             compile,
             d_ema_decay,
             d_batch_norm=d_batch_norm,
+            adam_eps=adam_eps,
         )
         self.loss_kind = loss
         self.gp_weight = float(gp_weight)

@@ -21,6 +21,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         L_D = E_real[softplus(-l(x))] + E_fake[softplus(l(G(z)))] + lambda * CE(labeled)
         L_G = ||mean_i f(x_i) - mean_j f(G(z_j))||_2^2        (feature matching)
 
+    (``feature_matching_reduction="mean"``: the mean over units instead of the sum, as the official code)
     where f is D's last hidden layer, ``discriminator.features(x)`` (``MLPDiscriminator`` has it; any
     discriminator must provide it). In G's step the real features are computed without a graph, and
     neither real nor generated batches update D's batch-norm running statistics there: as in every
@@ -49,6 +50,8 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         compile: bool = False,
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
+        adam_eps: float = 1e-8,
+        feature_matching_reduction: str = "sum",
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -57,6 +60,11 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
+        if feature_matching_reduction not in ("sum", "mean"):
+            raise ValueError(
+                f"feature_matching_reduction must be 'sum' (the paper's squared norm) or 'mean' (the official "
+                f"code's mean over units), got {feature_matching_reduction!r}."
+            )
         super().__init__(
             image_shape,
             num_classes,
@@ -74,6 +82,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             compile,
             d_ema_decay,
             d_batch_norm=d_batch_norm,
+            adam_eps=adam_eps,
         )
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
@@ -82,6 +91,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
                 f"catgan.nets.MLPDiscriminator or add `features` to your network."
             )
         self.supervised_weight = float(supervised_weight)
+        self.feature_matching_reduction = feature_matching_reduction
         self.init_classifier_metrics(self.num_classes)
         self.save_hyperparameters()
 
@@ -102,4 +112,4 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         # D's parameters are frozen by the base loop, its batch-norm statistics by discriminate_generated
         features_real, features_fake = self.discriminate_generated(real, fake, features=True, with_real=True)  # (B, F)
-        return feature_matching_loss(features_real, features_fake)
+        return feature_matching_loss(features_real, features_fake, self.feature_matching_reduction)

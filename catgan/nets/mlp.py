@@ -180,6 +180,8 @@ class MLPGenerator(nn.Module):
     Improved-GAN port uses it instead of sigmoid on MNIST). ``activation`` is the hidden nonlinearity
     (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
     normalization on the output layer with unit-norm rows to start (Improved-GAN's ``l2normalize``).
+    ``batch_norm_scale=False`` keeps each batch norm's scale at 1 (only the shift trains), as Improved-GAN's
+    ``nn.batch_norm(..., g=None)``.
     """
 
     def __init__(
@@ -191,6 +193,7 @@ class MLPGenerator(nn.Module):
         output: str = "sigmoid",
         activation: str = "relu",
         output_weight_norm: bool = False,
+        batch_norm_scale: bool = True,
     ) -> None:
         super().__init__()
         outputs = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identity": nn.Identity, "softplus": nn.Softplus}
@@ -206,7 +209,9 @@ class MLPGenerator(nn.Module):
         for width in hidden:
             layers.append(nn.Linear(in_features, width, bias=not batch_norm))
             if batch_norm:
-                layers.append(nn.BatchNorm1d(width))
+                norm = nn.BatchNorm1d(width)
+                norm.weight.requires_grad_(batch_norm_scale)  # frozen at 1: a shift-only batch norm
+                layers.append(norm)
             layers.append(activations[activation]())
             in_features = width
         last = nn.Linear(in_features, math.prod(self.out_shape))

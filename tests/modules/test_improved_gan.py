@@ -158,3 +158,40 @@ def test_bad_arguments_are_rejected_with_the_fix():
         ImprovedGAN(image_shape=(2,), num_classes=1)
     with pytest.raises(ValueError, match="supervised_weight must be >= 0"):
         ImprovedGAN(image_shape=(2,), num_classes=3, supervised_weight=-1.0)
+
+
+def test_adam_eps_and_feature_matching_reduction_reach_the_optimizers_and_the_loss():
+    model = small_improved_gan(1e-3, 1e-3)
+    assert [opt.defaults["eps"] for opt in model.configure_optimizers()] == [1e-8, 1e-8]
+    official = ImprovedGAN(
+        image_shape=(2,),
+        num_classes=3,
+        adam_eps=1e-4,
+        feature_matching_reduction="mean",
+        discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0),
+    )
+    assert [opt.defaults["eps"] for opt in official.configure_optimizers()] == [1e-4, 1e-4]
+    real, fake = torch.randn(8, 2), torch.randn(8, 2)
+    loss, _ = official.generator_loss(real, fake, None)
+    features = official.discriminator.features
+    assert loss.item() == pytest.approx(feature_matching_loss(features(real), features(fake))[0].item() / 16, rel=1e-5)
+    with pytest.raises(ValueError, match="adam_eps must be > 0"):
+        ImprovedGAN(image_shape=(2,), num_classes=3, adam_eps=0.0)
+    with pytest.raises(ValueError, match="feature_matching_reduction must be 'sum'"):
+        ImprovedGAN(image_shape=(2,), num_classes=3, feature_matching_reduction="max")
+
+
+def test_adam_eps_damps_a_step_on_tiny_gradients():
+    # Adam's first step moves each parameter by lr * g / (|g| + eps): with eps >> |g| the step shrinks
+    moved = {}
+    for eps in (1e-8, 1e-2):
+        model = small_improved_gan(1e-2, 1e-2)
+        model.adam_eps = eps
+        opt_d, _ = model.configure_optimizers()
+        weight = model.discriminator.head.weight
+        before = weight.detach().clone()
+        (1e-4 * weight.sum()).backward()  # gradient 1e-4 on every element
+        opt_d.step()
+        moved[eps] = (weight.detach() - before).abs().mean().item()
+    assert moved[1e-8] == pytest.approx(1e-2, rel=1e-3)  # the full lr
+    assert moved[1e-2] == pytest.approx(1e-2 * 1e-4 / (1e-4 + 1e-2), rel=1e-2)  # ~1 % of it

@@ -276,3 +276,17 @@ def test_noisy_data_dependent_init_standardizes_noisy_inputs_and_gives_smaller_s
     assert torch.allclose(pre.std(0, unbiased=False), torch.ones(32), atol=0.12)
     with pytest.raises(ValueError, match="weight_norm_init_noise=True needs weight_norm=True"):
         MLPDiscriminator((20,), 4, weight_norm_init_noise=True)
+
+
+def test_generator_batch_norm_without_scale_trains_only_the_shift():
+    g = MLPGenerator(4, (3,), hidden=(8, 8), batch_norm_scale=False)
+    norms = [m for m in g.modules() if isinstance(m, nn.BatchNorm1d)]
+    assert len(norms) == 2 and all(not n.weight.requires_grad and n.bias.requires_grad for n in norms)
+    opt = torch.optim.Adam([p for p in g.parameters() if p.requires_grad], lr=0.1)
+    g(torch.rand(16, 4)).sum().backward()
+    opt.step()
+    assert all(torch.equal(n.weight, torch.ones(8)) for n in norms)  # scales stay at 1
+    assert all(n.bias.abs().sum() > 0 for n in norms)  # shifts moved
+    assert all(
+        n.weight.requires_grad for n in MLPGenerator(4, (3,), hidden=(8,)).modules() if isinstance(n, nn.BatchNorm1d)
+    )
