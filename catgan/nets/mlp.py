@@ -181,7 +181,11 @@ class MLPGenerator(nn.Module):
     (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
     normalization on the output layer with unit-norm rows to start (Improved-GAN's ``l2normalize``).
     ``batch_norm_scale=False`` keeps each batch norm's scale at 1 (only the shift trains), as Improved-GAN's
-    ``nn.batch_norm(..., g=None)``.
+    ``nn.batch_norm(..., g=None)``. ``weight_init="glorot"`` draws every Linear's weight from Glorot's uniform
+    distribution with zero biases (Lasagne's ``DenseLayer`` default, which Improved-GAN's G uses) instead of
+    ``nn.Linear``'s init: under Adam and batch norm the weights' size sets how fast their directions turn, and
+    Glorot's are larger for the wide layers (bound sqrt(6 / (fan_in + fan_out)) against 1 / sqrt(fan_in): 0.077
+    against 0.045 for 500 x 500), so they turn more slowly.
     """
 
     def __init__(
@@ -194,8 +198,11 @@ class MLPGenerator(nn.Module):
         activation: str = "relu",
         output_weight_norm: bool = False,
         batch_norm_scale: bool = True,
+        weight_init: str = "torch",
     ) -> None:
         super().__init__()
+        if weight_init not in ("torch", "glorot"):
+            raise ValueError(f"MLPGenerator: weight_init must be 'torch' or 'glorot', got {weight_init!r}.")
         outputs = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identity": nn.Identity, "softplus": nn.Softplus}
         activations = {"relu": nn.ReLU, "softplus": nn.Softplus}
         if output not in outputs:
@@ -215,6 +222,11 @@ class MLPGenerator(nn.Module):
             layers.append(activations[activation]())
             in_features = width
         last = nn.Linear(in_features, math.prod(self.out_shape))
+        if weight_init == "glorot":
+            for layer in [m for m in layers if isinstance(m, nn.Linear)] + [last]:
+                nn.init.xavier_uniform_(layer.weight)
+                if layer.bias is not None:
+                    nn.init.zeros_(layer.bias)
         if output_weight_norm:
             last = _weight_norm(last)
             with torch.no_grad():  # g = 1: unit-norm rows to start, as Improved-GAN's l2normalize (W_scale = 1)

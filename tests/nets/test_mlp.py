@@ -290,3 +290,20 @@ def test_generator_batch_norm_without_scale_trains_only_the_shift():
     assert all(
         n.weight.requires_grad for n in MLPGenerator(4, (3,), hidden=(8,)).modules() if isinstance(n, nn.BatchNorm1d)
     )
+
+
+def test_generator_glorot_init_draws_weights_within_glorots_bound_with_zero_biases():
+    torch.manual_seed(0)
+    g = MLPGenerator(100, (784,), hidden=(500, 500), batch_norm=False, weight_init="glorot")
+    linear = [m for m in g.modules() if isinstance(m, nn.Linear)]
+    for layer in linear:
+        fan_out, fan_in = layer.weight.shape
+        bound = (6 / (fan_in + fan_out)) ** 0.5
+        assert layer.weight.abs().max() <= bound and layer.weight.abs().max() > 0.95 * bound
+        assert torch.equal(layer.bias, torch.zeros_like(layer.bias))
+    torch_init = [
+        m for m in MLPGenerator(100, (784,), hidden=(500, 500), batch_norm=False).modules() if isinstance(m, nn.Linear)
+    ]
+    assert linear[1].weight.abs().max() > 1.5 * torch_init[1].weight.abs().max()  # sqrt(6/1000) vs 1/sqrt(500)
+    with pytest.raises(ValueError, match="weight_init must be 'torch' or 'glorot'"):
+        MLPGenerator(4, (3,), weight_init="he")
