@@ -1,4 +1,5 @@
-"""Helpers for multi-process training: a differentiable all-gather of a batch across ranks.
+"""Helpers for multi-process training: a differentiable all-gather of a batch across ranks, and a broadcast
+of a module's state from rank 0 (after a data-dependent init, which each rank runs on its own batch).
 
 CatGAN's marginal entropy H[mean_i p(y|x_i)] is a batch statistic; under DDP each rank sees only its
 shard. ``all_gather_batch`` concatenates the shards of every rank (in rank order) with gradients
@@ -25,3 +26,15 @@ def all_gather_batch(x: Tensor) -> Tensor:
     from torch.distributed.nn.functional import all_gather
 
     return torch.cat(all_gather(x), dim=0)
+
+
+def broadcast_module_state(module: torch.nn.Module, src: int = 0) -> None:
+    """Copy ``module``'s parameters and buffers from rank ``src`` to every rank, in place; a no-op in one
+    process. Used after the data-dependent init of a weight-normalized D: each rank initializes from its own
+    batch (and noise draw), and DDP's broadcast at wrap time has already happened, so without this the ranks
+    would train different scales and biases."""
+    if world_size() == 1:
+        return
+    with torch.no_grad():
+        for tensor in list(module.parameters()) + list(module.buffers()):
+            torch.distributed.broadcast(tensor.data, src=src)

@@ -275,4 +275,5 @@ def feature_matching_loss(features_real: Tensor, features_fake: Tensor, reductio
     mean_fake = features_fake.float().flatten(1).mean(dim=0)  # (F,)
     squares = (mean_real - mean_fake).pow(2)  # (F,)
     loss = squares.sum() if reduction == "sum" else squares.mean()
-    return loss, _detached({"feature_distance": loss, "loss": loss})
+    # feature_distance is always the squared norm (the sum), so logs of either reduction compare
+    return loss, _detached({"feature_distance": squares.sum(), "loss": loss})

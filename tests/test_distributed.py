@@ -7,7 +7,7 @@ import sys
 import torch
 import torch.multiprocessing as mp
 
-from catgan.distributed import all_gather_batch
+from catgan.distributed import all_gather_batch, broadcast_module_state
 from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, marginal_entropy
 from tests.conftest import CONFIGS, REPO
 
@@ -83,3 +83,34 @@ def test_ddp_fit_on_cpu_through_the_cli(tmp_path):
     assert "fit finished" in process.stdout and "(6 optimizer steps)" in process.stdout
     assert "test/acc" in process.stdout
     assert (tmp_path / "ckpt" / "last.ckpt").exists()
+
+
+def _broadcast_worker(rank, world, port, results):
+    import torch.distributed as dist
+
+    from catgan.nets import MLPDiscriminator
+
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    try:
+        torch.manual_seed(0)  # the same directions on both ranks, as after DDP's broadcast at wrap time
+        d = MLPDiscriminator((6,), 3, hidden=(5,), weight_norm=True, batch_norm=False, weight_norm_init_noise=True)
+        torch.manual_seed(100 + rank)  # each rank its own batch and noise: different data-dependent inits
+        d.initialize_from_data(torch.rand(16, 6) * (rank + 1))
+        before = [t.clone() for t in d.state_dict().values()]
+        broadcast_module_state(d)
+        results[rank] = (before, [t.clone() for t in d.state_dict().values()])
+    finally:
+        dist.destroy_process_group()
+
+
+def test_broadcast_module_state_gives_every_rank_rank_zeros_init():
+    results = mp.Manager().dict()
+    mp.spawn(_broadcast_worker, args=(2, 29519, results), nprocs=2, join=True)
+    (before0, after0), (before1, after1) = results[0], results[1]
+    assert any(not torch.equal(a, b) for a, b in zip(before0, before1))  # the inits differed
+    assert all(torch.equal(a, b) for a, b in zip(after1, before0))  # rank 1 now holds rank 0's state
+    assert all(torch.equal(a, b) for a, b in zip(after0, before0))  # rank 0 unchanged
+    model = torch.nn.Linear(2, 2)
+    state = [t.clone() for t in model.state_dict().values()]
+    broadcast_module_state(model)  # one process: nothing happens
+    assert all(torch.equal(a, b) for a, b in zip(state, model.state_dict().values()))

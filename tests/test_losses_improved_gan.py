@@ -129,5 +129,6 @@ def test_feature_matching_mean_reduction_is_the_sum_over_the_number_of_features(
     mean, parts = losses.feature_matching_loss(real, fake, reduction="mean")
     assert mean.item() == pytest.approx(expected, rel=1e-5)
     assert mean.item() == pytest.approx(losses.feature_matching_loss(real, fake)[0].item() / 5, rel=1e-6)
+    assert parts["feature_distance"].item() == pytest.approx(5 * expected, rel=1e-5)  # logged as the sum either way
     with pytest.raises(ValueError, match="reduction must be 'sum' or 'mean'"):
         losses.feature_matching_loss(real, fake, reduction="max")

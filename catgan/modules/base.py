@@ -27,6 +27,7 @@ import torch
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from catgan.distributed import broadcast_module_state
 from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.base is where users found them)
     build_network,
     check_checkpoint_class,
@@ -92,7 +93,8 @@ class AdversarialModule(pl.LightningModule):
         generator / discriminator: a module, a factory, or None for the subclass default.
         lr_d / lr_g: Adam learning rates; betas: Adam betas for both; adam_eps: Adam's epsilon for both
             (torch adds it to sqrt(v); the official Improved-GAN/Theano Adam adds 1e-8 under the root, a floor
-            of about 1e-4 on the denominator, which damps parameters with tiny gradients: ``adam_eps=1e-4``).
+            of about 1e-4 on the denominator, which damps parameters with tiny gradients: ``adam_eps=1e-4``). A resumed
+            run keeps the optimizer state of its checkpoint, epsilon included.
         n_critic: discriminator updates per generator turn (one per batch).
         g_steps: generator updates per generator turn.
         latent_distribution: ``uniform`` on [-1, 1] (the paper's) or ``normal``.
@@ -330,6 +332,7 @@ class AdversarialModule(pl.LightningModule):
 
         if self.global_step == 0 and callable(getattr(self.discriminator, "initialize_from_data", None)):
             self.discriminator.initialize_from_data(real)  # before the first update; never on resume
+            broadcast_module_state(self.discriminator)  # DDP: every rank starts from rank 0's init
         with torch.no_grad():
             fake = self.generator(self.sample_latent(batch_size))
         d_loss, d_parts = self.discriminator_loss(real, fake, labeled)

@@ -21,12 +21,12 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         L_D = E_real[softplus(-l(x))] + E_fake[softplus(l(G(z)))] + lambda * CE(labeled)
         L_G = ||mean_i f(x_i) - mean_j f(G(z_j))||_2^2        (feature matching)
 
-    (``feature_matching_reduction="mean"``: the mean over units instead of the sum, as the official code)
     where f is D's last hidden layer, ``discriminator.features(x)`` (``MLPDiscriminator`` has it; any
     discriminator must provide it). In G's step the real features are computed without a graph, and
     neither real nor generated batches update D's batch-norm running statistics there: as in every
     adversarial module, only the D step's real unlabeled batch does.
 
+    ``feature_matching_reduction="mean"`` takes the mean over units instead of the sum, as the official code.
     ``predict_step`` returns argmax over the K real classes; ``sample(n)`` draws images. Other
     arguments: see :class:`~catgan.modules.base.AdversarialModule`.
     """

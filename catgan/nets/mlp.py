@@ -26,12 +26,13 @@ class MLPDiscriminator(nn.Module):
 
     Gaussian noise of ``noise_std`` is added to the input and to every hidden layer's output in
     training mode (``input_noise_std`` for the input, ``head_noise_std`` for the last hidden layer's output,
-    the input of the output layer; both default to ``noise_std``). ``noise_before_norm=True`` moves the
-    hidden-layer noise onto each Linear's output, before batch norm and the nonlinearity:
+    the input of the output layer; both default to ``noise_std``). ``noise_before_norm=True`` adds the
+    hidden-layer noise to each Linear's output instead, before batch norm and the nonlinearity (so the first
+    layer gets noise on its input and on its output):
     Flatten -> noise -> [Linear -> noise -> (BN) -> LeakyReLU] * len(hidden) -> head noise -> Linear, the layout
     of smayru/catgan's MLP (input noise, then noise on every pre-activation; use ``head_noise_std=0`` for its
     noise-free output layer). Noise before batch norm is relative to the Linear's output scale, so it
-    weakens as the weights grow. ``features(x)`` returns the last hidden layer before its noise (for feature matching,
+    weakens as the weights grow. ``features(x)`` returns the last hidden layer before the head's input noise (for feature matching,
     as Improved-GAN's code matches the last dense layer's outputs).
 
     ``weight_norm=True`` reparameterizes every Linear layer as w = g * v / ||v|| (Salimans & Kingma 2016,
@@ -79,8 +80,11 @@ class MLPDiscriminator(nn.Module):
             raise ValueError(f"MLPDiscriminator: weight_norm_init must be 'data' or 'unit', got {weight_norm_init!r}.")
         if weight_norm_init == "unit" and not weight_norm:
             raise ValueError("MLPDiscriminator: weight_norm_init='unit' needs weight_norm=True.")
-        if weight_norm_init_noise and not weight_norm:
-            raise ValueError("MLPDiscriminator: weight_norm_init_noise=True needs weight_norm=True.")
+        if weight_norm_init_noise and (not weight_norm or weight_norm_init != "data"):
+            raise ValueError(
+                "MLPDiscriminator: weight_norm_init_noise=True needs weight_norm=True and weight_norm_init='data' "
+                "(it runs the data-dependent init with the noise on)."
+            )
         self.weight_norm_init_noise = bool(weight_norm_init_noise)
         self.weight_norm_init_std = weight_norm_init_std
         self.weight_norm_init = weight_norm_init
@@ -94,6 +98,11 @@ class MLPDiscriminator(nn.Module):
         ):
             if std is not None and std < 0:
                 raise ValueError(f"MLPDiscriminator: {name} must be >= 0, got {std}.")
+        if not hidden and (noise_before_norm or head_noise_std is not None):
+            raise ValueError(
+                "MLPDiscriminator: noise_before_norm and head_noise_std need hidden layers (with hidden=() the only "
+                "noise is input_noise_std, on the input of the output layer)."
+            )
         self.noise_before_norm = bool(noise_before_norm)
         first_noise = noise_std if input_noise_std is None else input_noise_std
         last_noise = noise_std if head_noise_std is None else head_noise_std
@@ -138,7 +147,7 @@ class MLPDiscriminator(nn.Module):
         ``weight_norm_init_noise`` the Gaussian noise layers stay on during these passes, as in the official
         Improved-GAN code (its init pass runs with ``deterministic=False``): each layer is standardized on
         noisy inputs, so its scale g comes out smaller and the signal weaker against the noise of the next
-        layers (with fixed hidden scales, for the whole run)."""
+        layers (with fixed hidden scales, for the whole run); dropout and batch norm stay in eval mode."""
         if not self.weight_norm or self.weight_norm_init != "data":
             return
         layers = [m for m in self.modules() if isinstance(m, nn.Linear)]
@@ -182,7 +191,8 @@ class MLPGenerator(nn.Module):
     normalization on the output layer with unit-norm rows to start (Improved-GAN's ``l2normalize``).
     ``batch_norm_scale=False`` keeps each batch norm's scale at 1 (only the shift trains), as Improved-GAN's
     ``nn.batch_norm(..., g=None)``. ``weight_init="glorot"`` draws every Linear's weight from Glorot's uniform
-    distribution with zero biases (Lasagne's ``DenseLayer`` default, which Improved-GAN's G uses) instead of
+    distribution with zero biases (with ``output_weight_norm`` only the output layer's direction: its rows are
+    then rescaled to unit norm) (Lasagne's ``DenseLayer`` default, which Improved-GAN's G uses) instead of
     ``nn.Linear``'s init: under Adam and batch norm the weights' size sets how fast their directions turn, and
     Glorot's are larger for the wide layers (bound sqrt(6 / (fan_in + fan_out)) against 1 / sqrt(fan_in): 0.077
     against 0.045 for 500 x 500), so they turn more slowly.
@@ -201,6 +211,10 @@ class MLPGenerator(nn.Module):
         weight_init: str = "torch",
     ) -> None:
         super().__init__()
+        if not batch_norm_scale and not batch_norm:
+            raise ValueError(
+                "MLPGenerator: batch_norm_scale=False needs batch_norm=True (it freezes the batch-norm scale)."
+            )
         if weight_init not in ("torch", "glorot"):
             raise ValueError(f"MLPGenerator: weight_init must be 'torch' or 'glorot', got {weight_init!r}.")
         outputs = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identity": nn.Identity, "softplus": nn.Softplus}

@@ -177,6 +177,10 @@ def test_adam_eps_and_feature_matching_reduction_reach_the_optimizers_and_the_lo
     assert loss.item() == pytest.approx(feature_matching_loss(features(real), features(fake))[0].item() / 16, rel=1e-5)
     with pytest.raises(ValueError, match="adam_eps must be > 0"):
         ImprovedGAN(image_shape=(2,), num_classes=3, adam_eps=0.0)
+    for cls in (catgan.CatGAN, catgan.GAN):  # the option lives in the shared base: every adversarial module has it
+        module = cls(image_shape=(2,), adam_eps=3e-5)
+        assert [opt.defaults["eps"] for opt in module.configure_optimizers()] == [3e-5, 3e-5]
+        assert module.hparams.adam_eps == 3e-5
     with pytest.raises(ValueError, match="feature_matching_reduction must be 'sum'"):
         ImprovedGAN(image_shape=(2,), num_classes=3, feature_matching_reduction="max")
 

@@ -246,6 +246,10 @@ def test_noise_before_norm_sits_between_linear_and_batch_norm_and_head_noise_can
     assert torch.equal(d.head(d.body(x)), a)  # head noise 0: no extra draw, nothing added
     with pytest.raises(ValueError, match="head_noise_std must be >= 0"):
         MLPDiscriminator((6,), 3, head_noise_std=-0.1)
+    with pytest.raises(ValueError, match="need hidden layers"):
+        MLPDiscriminator((6,), 3, hidden=(), head_noise_std=0.0)
+    with pytest.raises(ValueError, match="need hidden layers"):
+        MLPDiscriminator((6,), 3, hidden=(), noise_before_norm=True)
 
 
 def test_noisy_data_dependent_init_standardizes_noisy_inputs_and_gives_smaller_scales():
@@ -274,8 +278,12 @@ def test_noisy_data_dependent_init_standardizes_noisy_inputs_and_gives_smaller_s
     with torch.no_grad():  # the first layer's outputs on noisy inputs (train mode) have unit variance
         pre = linear[1][0](nets[True].body[1](x))
     assert torch.allclose(pre.std(0, unbiased=False), torch.ones(32), atol=0.12)
+    # the deeper layers too: every layer's scales come out smaller on noisy inputs
+    assert all((noisy < clean).float().mean() > 0.9 for clean, noisy in zip(scales[0][1:], scales[1][1:]))
     with pytest.raises(ValueError, match="weight_norm_init_noise=True needs weight_norm=True"):
         MLPDiscriminator((20,), 4, weight_norm_init_noise=True)
+    with pytest.raises(ValueError, match="weight_norm_init='data'"):
+        MLPDiscriminator((20,), 4, weight_norm=True, weight_norm_init="unit", weight_norm_init_noise=True)
 
 
 def test_generator_batch_norm_without_scale_trains_only_the_shift():
@@ -305,5 +313,7 @@ def test_generator_glorot_init_draws_weights_within_glorots_bound_with_zero_bias
         m for m in MLPGenerator(100, (784,), hidden=(500, 500), batch_norm=False).modules() if isinstance(m, nn.Linear)
     ]
     assert linear[1].weight.abs().max() > 1.5 * torch_init[1].weight.abs().max()  # sqrt(6/1000) vs 1/sqrt(500)
+    with pytest.raises(ValueError, match="batch_norm_scale=False needs batch_norm=True"):
+        MLPGenerator(4, (3,), batch_norm=False, batch_norm_scale=False)
     with pytest.raises(ValueError, match="weight_init must be 'torch' or 'glorot'"):
         MLPGenerator(4, (3,), weight_init="he")
