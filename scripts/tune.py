@@ -17,7 +17,7 @@
   validation it reports the running value to Optuna (step = split index * max_epochs + epoch); the median
   (default) or successive-halving pruner stops trials that fall behind, mid-fit.
 - The study lives in SQLite (``<out>/study.db`` unless ``--storage``); ``--resume`` continues it (the
-  trial budget counts the trials already there) and several ``--workers`` processes (one torch thread
+  trial budget counts the trials already there; trials a killed call left running are run again) and several ``--workers`` processes (one torch thread
   each) share it. ``--wandb`` logs each trial's fit to W&B (offline unless WANDB_MODE says otherwise),
   grouped by study; by default trials log nothing.
 - At the end: the top trials, parameter importances (Optuna's fANOVA) and ``<out>/best.yaml``, the base
@@ -161,6 +161,20 @@ def open_study(storage: str, name: str, pruner: str, seed: Optional[int], resume
     return optuna.load_study(storage=storage, study_name=name, sampler=sampler, pruner=make_pruner(pruner))
 
 
+def requeue_interrupted(study) -> int:
+    """Trials that a killed tune.py left RUNNING (``--resume`` assumes no other tune.py works on the study
+    then): marked FAIL and queued again with the same values, so an interrupted trial (the baseline
+    included, which stays marked as such) runs again instead of blocking the study. Returns their number."""
+    from optuna.trial import TrialState
+
+    stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for t in stale:
+        study.tell(t.number, state=TrialState.FAIL)
+        values = t.params or t.system_attrs.get("fixed_params", {})  # an enqueued trial killed before it sampled
+        study.enqueue_trial(values, user_attrs={k: v for k, v in t.user_attrs.items() if k == "baseline"})
+    return len(stale)
+
+
 def run_worker(
     args: argparse.Namespace, space: Dict[str, Dict[str, Any]], extra: List[str], worker: int, deadline: float
 ) -> None:
@@ -276,6 +290,8 @@ def main(argv: Optional[List[str]] = None):
     study.set_user_attr("space", os.path.abspath(args.space))
     study.set_user_attr("config", os.path.abspath(args.config))
     study.set_user_attr("extra", extra)
+    if args.resume and (interrupted := requeue_interrupted(study)):
+        print(f"tune.py: {interrupted} trial(s) left running by an interrupted call: marked FAIL and queued again")
     if reference is not None and not any(t.user_attrs.get("baseline") for t in study.get_trials(deepcopy=False)):
         study.enqueue_trial(reference, user_attrs={"baseline": True})
     sys.argv = sys.argv[:1]  # the trials' CLI reads its arguments from `args`, not from this script's

@@ -163,3 +163,21 @@ def test_baseline_runs_the_base_config_first_once_per_study_and_refuses_values_o
         tune.main(["--config", CONFIG, "--space", narrow, "--out", str(tmp_path / "n"), "--baseline"] + QUICK)
     assert "not among the space's choices" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "n" / "study.db")  # refused before a study was created
+
+
+def test_resume_reruns_a_trial_that_a_killed_call_left_running_the_baseline_included(tune, tmp_path, capsys):
+    space = {"model.init_args.lr_d": SPACE["model.init_args.lr_d"]}
+    path, out = write_space(tmp_path / "space.yaml", space), str(tmp_path / "study")
+    storage = f"sqlite:///{out}/study.db"
+    os.makedirs(out)
+    study = optuna.create_study(storage=storage, study_name="digits_catgan", direction="minimize")
+    study.enqueue_trial({"model.init_args.lr_d": 1e-3}, user_attrs={"baseline": True})
+    study.ask()  # a call killed inside its first trial (the baseline): RUNNING forever
+    args = ["--config", CONFIG, "--space", path, "--out", out, "--seeds", "100", "--baseline", "--resume"]
+    tune.main(args + ["--trials", "2"] + QUICK)
+    assert "1 trial(s) left running" in capsys.readouterr().out
+    trials = optuna.load_study(study_name="digits_catgan", storage=storage).trials
+    states = [t.state.name for t in trials]
+    assert states[0] == "FAIL" and states.count("COMPLETE") == 2 and "RUNNING" not in states
+    rerun = [t for t in trials[1:] if t.user_attrs.get("baseline")]
+    assert len(rerun) == 1 and rerun[0].state.name == "COMPLETE" and rerun[0].params == {"model.init_args.lr_d": 1e-3}
