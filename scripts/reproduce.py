@@ -27,6 +27,16 @@ the noise streams and, with ``--curve``, the learning curve continue). The recor
 
     python scripts/reproduce.py --config configs/mnist_pi_improved_gan_100.yaml --seeds 1 --curve \
         --out results/igan --run-dir runs/igan      # stopped? the same command resumes it
+
+Clustering restarts (CatGAN): ``--restarts R`` fits each seed R times from different initializations
+(``seed_everything`` = seed + 1000 r for restart r; the data seed stays the seed) and keeps, per seed, the
+restart whose D has the highest mutual information between images and clusters on the validation images,
+H[mean_x p(y|x)] - mean_x H[p(y|x)] (``val/marginal_entropy_real - val/conditional_entropy_real``, noise off):
+CatGAN's own objective on real data, computed without any label. The record of every restart is kept; the
+table reports the kept ones.
+
+    python scripts/reproduce.py --config configs/digits_catgan_unsupervised.yaml --seeds 0-4 --restarts 3 \
+        --metric test/cluster_acc
 """
 
 from __future__ import annotations
@@ -50,15 +60,18 @@ def run_one(
     logger: str,
     curve: bool = False,
     run_dir: str | None = None,
+    restart: int = 0,
 ) -> dict:
     from catgan.cli import main, split_run_args
 
-    stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}"
+    stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}" + (f"_restart{restart}" if restart else "")
     curve_path = os.path.join(out_dir, f"{stem}_curve.json")
     resumed_from = None
     with contextlib.ExitStack() as stack:
         folder = os.path.join(run_dir, stem) if run_dir else stack.enter_context(tempfile.TemporaryDirectory())
         args = ["fit"] + split_run_args(config, seed, folder)
+        if restart:  # another initialization, the same data seed (label split)
+            args += ["--seed_everything", str(seed + RESTART_STRIDE * restart)]
         last = os.path.join(folder, "ckpt", "last.ckpt")
         if run_dir and os.path.isfile(last):
             resumed_from = last
@@ -92,6 +105,9 @@ def run_one(
         "error": 1.0 - metrics[metric] if metric in metrics else None,  # summary_lines names the metrics there are
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+    if restart:
+        record["restart"] = restart
+        record["init_seed"] = seed + RESTART_STRIDE * restart
     if resumed_from:
         record["resumed_from"] = resumed_from
     if curve:
@@ -103,6 +119,51 @@ def run_one(
     with open(os.path.join(out_dir, name), "w") as f:
         json.dump(record, f, indent=2)
     return record
+
+
+RESTART_STRIDE = 1000  # restart r of seed s initializes from seed_everything = s + 1000 r
+
+
+def mutual_information(record: dict) -> float:
+    """D's mutual information between validation images and its outputs, from a run record (no labels)."""
+    metrics = record["metrics"]
+    try:
+        return metrics["val/marginal_entropy_real"] - metrics["val/conditional_entropy_real"]
+    except KeyError:
+        raise ValueError(
+            f"the run of seed {record['seed']} recorded no val/marginal_entropy_real and val/conditional_entropy_real, "
+            "which --restarts selects by: run a CatGAN with a validation split, validated at its last epoch "
+            "(--trainer.check_val_every_n_epoch)."
+        ) from None
+
+
+def select_restarts(records: list[dict]) -> list[dict]:
+    """Per (config, seed), the restart with the highest ``mutual_information``; the kept record lists all of
+    them under ``restarts`` (restart, init seed, mutual information, metrics). Seeds without restarts pass."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for record in records:
+        groups.setdefault((os.path.normpath(record["config"]), int(record["seed"])), []).append(record)
+    kept = []
+    for key in sorted(groups):
+        group = sorted(groups[key], key=lambda r: r.get("restart", 0))
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        best = max(group, key=mutual_information)
+        best = dict(
+            best,
+            restarts=[
+                {
+                    "restart": r.get("restart", 0),
+                    "init_seed": r.get("init_seed", r["seed"]),
+                    "mutual_information": mutual_information(r),
+                    "metrics": r["metrics"],
+                }
+                for r in group
+            ],
+        )
+        kept.append(best)
+    return kept
 
 
 def seed_list(text: str) -> list[int]:
@@ -138,9 +199,9 @@ def run_seeds(jobs: list[tuple], workers: int) -> list[dict]:
 
 
 def load_records(out_dir: str, config: str | None = None) -> list[dict]:
-    """The run records in ``out_dir`` (of ``config`` only, when given), the newest one per config and seed,
-    ordered by seed. Lets seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
-    newest: dict[tuple[str, int], dict] = {}
+    """The run records in ``out_dir`` (of ``config`` only, when given), the newest one per config, seed and
+    restart, ordered by seed. Lets seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
+    newest: dict[tuple[str, int, int], dict] = {}
     for name in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
         if not name.endswith(".json") or name.endswith("_curve.json"):
             continue
@@ -150,7 +211,7 @@ def load_records(out_dir: str, config: str | None = None) -> list[dict]:
             continue
         if config is not None and os.path.normpath(record["config"]) != os.path.normpath(config):
             continue
-        key = (record["config"], int(record["seed"]))
+        key = (record["config"], int(record["seed"]), int(record.get("restart", 0)))
         if key not in newest or record.get("date", "") >= newest[key].get("date", ""):
             newest[key] = record
     return [newest[key] for key in sorted(newest)]
@@ -169,8 +230,13 @@ def summary_lines(records: list[dict], metric: str) -> list[str]:
     val_errors = [100 * (1 - r["metrics"].get(val_metric, float("nan"))) for r in records]
     lines = [f"{'seed':>4}  {'error %':>8}  {'val error %':>11}  {'epochs':>6}  {'fit s':>7}  {'total s':>7}"]
     for r, e, v in zip(records, errors, val_errors):
+        kept = ""
+        if "restarts" in r:
+            others = ", ".join(f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f}" for x in r["restarts"])
+            kept = f"  restart {r.get('restart', 0)} of {len(r['restarts'])} (highest MI; all: {others})"
         lines.append(
             f"{r['seed']:>4}  {e:8.2f}  {v:11.2f}  {r['epochs']:>6}  {r['fit_seconds']:7.1f}  {r['total_seconds']:7.1f}"
+            + kept
         )
     spread = statistics.stdev(errors) if len(errors) > 1 else 0.0
     lines.append(
@@ -178,6 +244,18 @@ def summary_lines(records: list[dict], metric: str) -> list[str]:
         f"(val {statistics.mean(val_errors):.2f} %; fit {statistics.mean(r['fit_seconds'] for r in records):.1f} s each)"
     )
     return lines
+
+
+def model_class(config: str, extra: list[str]) -> str:
+    """The model's class path: the last ``--model.class_path``/``--model`` override, else the config's."""
+    import yaml
+
+    for i in range(len(extra) - 2, -1, -1):
+        if extra[i] in ("--model.class_path", "--model"):
+            return extra[i + 1]
+    with open(config) as f:
+        model = (yaml.safe_load(f) or {}).get("model", {})
+    return model.get("class_path", "") if isinstance(model, dict) else str(model)
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -198,6 +276,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
         help="keep each seed's run folder (checkpoints) under this folder and resume from its last.ckpt",
     )
     parser.add_argument(
+        "--restarts",
+        type=int,
+        default=1,
+        help="fits per seed from different initializations; keep the one with the highest label-free mutual "
+        "information of D on the validation images (see above)",
+    )
+    parser.add_argument(
         "--summarize",
         action="store_true",
         help="train nothing: print the table of the records already in --out for --config "
@@ -207,6 +292,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     seeds = sorted({seed for group in args.seeds for seed in group})
     if args.workers < 1:
         parser.error(f"--workers must be >= 1, got {args.workers}")
+    if args.restarts < 1:
+        parser.error(f"--restarts must be >= 1, got {args.restarts}")
     if args.summarize:
         records = load_records(args.out, args.config)
         if not records:
@@ -214,10 +301,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
     else:
         if not os.path.exists(args.config):
             parser.error(f"config {args.config} not found")
+        if args.restarts > 1 and "CatGAN" not in model_class(args.config, extra):
+            parser.error(
+                f"--restarts selects by D's mutual information on the validation images, which CatGAN logs; "
+                f"{args.config} trains {model_class(args.config, extra)}"
+            )
         jobs = [
-            (args.config, seed, extra, args.metric, args.out, args.logger, args.curve, args.run_dir) for seed in seeds
+            (args.config, seed, extra, args.metric, args.out, args.logger, args.curve, args.run_dir, restart)
+            for seed in seeds
+            for restart in range(args.restarts)
         ]
         records = run_seeds(jobs, args.workers)
+    try:
+        records = select_restarts(records)
+    except ValueError as error:
+        parser.error(str(error))
+    if any("restarts" in r for r in records):
+        print("\nrestarts: per seed, the fit whose D has the highest mutual information on the validation images")
     overrides = " ".join(records[0]["overrides"]) if args.summarize else " ".join(extra)
     print(f"\n{args.config} {overrides}")
     print("\n".join(summary_lines(records, args.metric)))

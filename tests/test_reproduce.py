@@ -111,3 +111,28 @@ def test_run_dir_keeps_checkpoints_and_the_same_command_resumes_with_the_curve(r
     assert again["metrics"]["test/acc"] == straight["metrics"]["test/acc"] and again["optimizer_steps"] == 8
     assert [row["epoch"] for row in again["curve"]] == [1, 2]  # the curve is written from the checkpoint
     assert again["metrics"]["val/acc"] == pytest.approx(again["curve"][1]["val/acc"])
+
+
+def test_restarts_keep_per_seed_the_fit_with_the_highest_label_free_mutual_information(reproduce, tmp_path, capsys):
+    config, out = os.path.join(CONFIGS, "digits_catgan_unsupervised.yaml"), str(tmp_path / "r")
+    kept = reproduce.main(
+        ["--config", config, "--seeds", "0", "--restarts", "2", "--metric", "test/cluster_acc", "--out", out]
+        + QUICK
+        + ["--trainer.check_val_every_n_epoch", "1"]
+    )
+    records = [json.loads(p.read_text()) for p in (tmp_path / "r").glob("*.json")]
+    assert sorted(r.get("init_seed", r["seed"]) for r in records) == [0, 1000]  # two initializations, one split
+    assert records[0]["metrics"] != records[1]["metrics"]  # they trained differently
+    mi = {r.get("restart", 0): reproduce.mutual_information(r) for r in records}
+    (only,) = kept
+    assert only.get("restart", 0) == max(mi, key=mi.get) and len(only["restarts"]) == 2
+    printed = capsys.readouterr().out
+    assert "highest mutual information" in printed and "of 2 (highest MI" in printed
+    again = reproduce.main(["--config", config, "--out", out, "--summarize", "--metric", "test/cluster_acc"])
+    assert again[0].get("restart", 0) == only.get("restart", 0)  # --summarize selects the same way
+
+    supervised = os.path.join(CONFIGS, "digits_supervised.yaml")
+    with pytest.raises(SystemExit):
+        reproduce.main(["--config", supervised, "--restarts", "2", "--out", str(tmp_path / "s")] + QUICK)
+    assert "which CatGAN logs" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()  # refused before anything ran
