@@ -36,7 +36,7 @@ CatGAN's own objective on real data, computed without any label. The record of e
 table reports the kept ones.
 
     python scripts/reproduce.py --config configs/digits_catgan_unsupervised.yaml --seeds 0-4 --restarts 3 \
-        --metric test/cluster_acc
+        --metric test/cluster_acc_majority
 """
 
 from __future__ import annotations
