@@ -37,6 +37,10 @@ table reports the kept ones.
 
     python scripts/reproduce.py --config configs/digits_catgan_unsupervised.yaml --seeds 0-4 --restarts 3 \
         --metric test/cluster_acc_majority
+
+Ensembles (any classifier): ``--restarts R --ensemble`` scores each seed's R fits as one classifier, the mean
+of their class probabilities on the validation and test images (``catgan.ensembles``; each fit's probabilities
+are saved beside its record as ``<stem>_probs.pt``); the table reports the ensembles and their members.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ def run_one(
     curve: bool = False,
     run_dir: str | None = None,
     restart: int = 0,
+    probs: bool = False,
 ) -> dict:
     from catgan.cli import main, split_run_args
 
@@ -115,6 +120,9 @@ def run_one(
         if rows:
             record["train_seconds"] = rows[-1]["seconds"]
     os.makedirs(out_dir, exist_ok=True)
+    if probs:  # the final classifier's class probabilities, for --ensemble (kept beside the record, not in it)
+        record["probs_file"] = f"{stem}_probs.pt"
+        torch_save_probs(cli, os.path.join(out_dir, record["probs_file"]))
     name = f"{stem}_{int(time.time())}.json"
     with open(os.path.join(out_dir, name), "w") as f:
         json.dump(record, f, indent=2)
@@ -122,6 +130,65 @@ def run_one(
 
 
 RESTART_STRIDE = 1000  # restart r of seed s initializes from seed_everything = s + 1000 r
+ENSEMBLE_METRICS = ("val/acc", "test/acc")
+
+
+def torch_save_probs(cli, path: str) -> None:
+    """The trained model's class probabilities and labels on the validation and test images (those it has)."""
+    import torch
+
+    from catgan.ensembles import class_probabilities
+
+    saved = {}
+    for stage in ("val", "test"):
+        loader = getattr(cli.datamodule, f"{stage}_dataloader")()
+        if len(loader) > 0:
+            saved[stage] = class_probabilities(cli.model, loader)  # ((N, K), (N,))
+    torch.save(saved, path)
+
+
+def ensemble_records(records: list[dict], out_dir: str) -> list[dict]:
+    """Per (config, seed), one record scoring the mean class probabilities of its restarts (``--ensemble``):
+    ``val/acc`` and ``test/acc`` of the ensemble, its members' metrics under ``members``. Written to ``out_dir``."""
+    import torch
+
+    from catgan.ensembles import ensemble_accuracy
+
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for record in records:
+        groups.setdefault((os.path.normpath(record["config"]), int(record["seed"])), []).append(record)
+    ensembles = []
+    for key in sorted(groups):
+        group = sorted(groups[key], key=lambda r: r.get("restart", 0))
+        saved = [torch.load(os.path.join(out_dir, r["probs_file"])) for r in group]
+        metrics = {}
+        for stage in ("val", "test"):
+            if all(stage in s for s in saved):
+                metrics[f"{stage}/acc"] = ensemble_accuracy([s[stage][0] for s in saved], saved[0][stage][1])
+        first = group[0]
+        record = {
+            "config": first["config"],
+            "seed": first["seed"],
+            "overrides": first["overrides"],
+            "metric": first["metric"],
+            "ensemble": len(group),
+            "members": [
+                {"restart": r.get("restart", 0), "init_seed": r.get("init_seed", r["seed"]), "metrics": r["metrics"]}
+                for r in group
+            ],
+            "epochs": first["epochs"],
+            "optimizer_steps": sum(r["optimizer_steps"] for r in group),
+            "fit_seconds": round(sum(r["fit_seconds"] for r in group), 2),
+            "total_seconds": round(sum(r["total_seconds"] for r in group), 2),
+            "metrics": metrics,
+            "error": 1.0 - metrics[first["metric"]] if first["metric"] in metrics else None,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        stem = f"{os.path.splitext(os.path.basename(first['config']))[0]}_seed{first['seed']}_ensemble{len(group)}"
+        with open(os.path.join(out_dir, f"{stem}_{int(time.time())}.json"), "w") as f:
+            json.dump(record, f, indent=2)
+        ensembles.append(record)
+    return ensembles
 
 
 def mutual_information(record: dict) -> float:
@@ -133,7 +200,7 @@ def mutual_information(record: dict) -> float:
         raise ValueError(
             f"the run of seed {record['seed']} recorded no val/marginal_entropy_real and val/conditional_entropy_real, "
             "which --restarts selects by: run a CatGAN with a validation split, validated at its last epoch "
-            "(--trainer.check_val_every_n_epoch)."
+            "(--trainer.check_val_every_n_epoch); or score the restarts as one classifier with --ensemble."
         ) from None
 
 
@@ -198,9 +265,10 @@ def run_seeds(jobs: list[tuple], workers: int) -> list[dict]:
         return list(pool.map(_run_in_worker, jobs))
 
 
-def load_records(out_dir: str, config: str | None = None) -> list[dict]:
+def load_records(out_dir: str, config: str | None = None, ensembles: bool = False) -> list[dict]:
     """The run records in ``out_dir`` (of ``config`` only, when given), the newest one per config, seed and
-    restart, ordered by seed. Lets seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
+    restart, ordered by seed; with ``ensembles`` the ``--ensemble`` records instead of the single fits. Lets
+    seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
     newest: dict[tuple[str, int, int], dict] = {}
     for name in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
         if not name.endswith(".json") or name.endswith("_curve.json"):
@@ -210,6 +278,8 @@ def load_records(out_dir: str, config: str | None = None) -> list[dict]:
         if "seed" not in record or "metrics" not in record:
             continue
         if config is not None and os.path.normpath(record["config"]) != os.path.normpath(config):
+            continue
+        if ("ensemble" in record) != ensembles:
             continue
         key = (record["config"], int(record["seed"]), int(record.get("restart", 0)))
         if key not in newest or record.get("date", "") >= newest[key].get("date", ""):
@@ -234,6 +304,9 @@ def summary_lines(records: list[dict], metric: str) -> list[str]:
         if "restarts" in r:
             others = ", ".join(f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f}" for x in r["restarts"])
             kept = f"  restart {r.get('restart', 0)} of {len(r['restarts'])} (highest MI; all: {others})"
+        if "members" in r:
+            others = ", ".join(f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f}" for x in r["members"])
+            kept = f"  ensemble of {r['ensemble']} (members: {others})"
         lines.append(
             f"{r['seed']:>4}  {e:8.2f}  {v:11.2f}  {r['epochs']:>6}  {r['fit_seconds']:7.1f}  {r['total_seconds']:7.1f}"
             + kept
@@ -283,6 +356,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         "information of D on the validation images (see above)",
     )
     parser.add_argument(
+        "--ensemble",
+        action="store_true",
+        help="with --restarts R: score each seed's R fits as one classifier, the mean of their class "
+        "probabilities (any classifier module; --metric test/acc or val/acc)",
+    )
+    parser.add_argument(
         "--summarize",
         action="store_true",
         help="train nothing: print the table of the records already in --out for --config "
@@ -294,28 +373,48 @@ def main(argv: list[str] | None = None) -> list[dict]:
         parser.error(f"--workers must be >= 1, got {args.workers}")
     if args.restarts < 1:
         parser.error(f"--restarts must be >= 1, got {args.restarts}")
+    if args.ensemble and ((args.restarts < 2 and not args.summarize) or args.metric not in ENSEMBLE_METRICS):
+        parser.error(
+            f"--ensemble averages the class probabilities of --restarts R >= 2 fits (got {args.restarts}) and "
+            f"scores them with --metric {' or '.join(ENSEMBLE_METRICS)} (got {args.metric}); clusters of different "
+            "fits do not correspond, so for clustering use --restarts without --ensemble"
+        )
     if args.summarize:
-        records = load_records(args.out, args.config)
+        records = load_records(args.out, args.config, ensembles=args.ensemble)
         if not records:
             parser.error(f"no run records of {args.config} in {args.out}: run this script without --summarize first")
     else:
         if not os.path.exists(args.config):
             parser.error(f"config {args.config} not found")
-        if args.restarts > 1 and "CatGAN" not in model_class(args.config, extra):
+        if args.restarts > 1 and not args.ensemble and "CatGAN" not in model_class(args.config, extra):
             parser.error(
                 f"--restarts selects by D's mutual information on the validation images, which CatGAN logs; "
                 f"{args.config} trains {model_class(args.config, extra)}"
             )
         jobs = [
-            (args.config, seed, extra, args.metric, args.out, args.logger, args.curve, args.run_dir, restart)
+            (
+                args.config,
+                seed,
+                extra,
+                args.metric,
+                args.out,
+                args.logger,
+                args.curve,
+                args.run_dir,
+                restart,
+                args.ensemble,
+            )
             for seed in seeds
             for restart in range(args.restarts)
         ]
         records = run_seeds(jobs, args.workers)
-    try:
-        records = select_restarts(records)
-    except ValueError as error:
-        parser.error(str(error))
+        if args.ensemble:
+            records = ensemble_records(records, args.out)
+    if not args.ensemble:
+        try:
+            records = select_restarts(records)
+        except ValueError as error:
+            parser.error(str(error))
     if any("restarts" in r for r in records):
         print("\nrestarts: per seed, the fit whose D has the highest mutual information on the validation images")
     overrides = " ".join(records[0]["overrides"]) if args.summarize else " ".join(extra)

@@ -136,3 +136,52 @@ def test_restarts_keep_per_seed_the_fit_with_the_highest_label_free_mutual_infor
         reproduce.main(["--config", supervised, "--restarts", "2", "--out", str(tmp_path / "s")] + QUICK)
     assert "which CatGAN logs" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()  # refused before anything ran
+
+
+def test_ensemble_scores_the_mean_probabilities_of_the_restarts(reproduce, tmp_path, capsys):
+    import torch
+
+    from catgan.ensembles import ensemble_accuracy
+
+    out = str(tmp_path / "e")
+    supervised = os.path.join(CONFIGS, "digits_supervised.yaml")  # any classifier, not only CatGAN
+    (kept,) = reproduce.main(
+        ["--config", supervised, "--seeds", "0", "--restarts", "2", "--ensemble", "--out", out] + QUICK
+    )
+    members = sorted((tmp_path / "e").glob("*_probs.pt"))
+    assert len(members) == 2 and kept["ensemble"] == 2 and len(kept["members"]) == 2
+    saved = [torch.load(p) for p in members]
+    (test_probs_a, labels), (test_probs_b, labels_b) = saved[0]["test"], saved[1]["test"]
+    assert torch.equal(labels, labels_b) and not torch.equal(test_probs_a, test_probs_b)  # two different fits
+    by_hand = ((test_probs_a + test_probs_b).argmax(dim=1) == labels).float().mean().item()
+    assert (
+        kept["metrics"]["test/acc"] == pytest.approx(by_hand) == ensemble_accuracy([test_probs_a, test_probs_b], labels)
+    )
+    single = {m["restart"]: m["metrics"]["test/acc"] for m in kept["members"]}
+    assert single[0] == pytest.approx(
+        (test_probs_a.argmax(dim=1) == labels).float().mean().item()
+    )  # = the fit's own test
+    assert "ensemble of 2 (members:" in capsys.readouterr().out
+    again = reproduce.main(["--config", supervised, "--out", out, "--summarize", "--ensemble"])
+    assert again[0]["metrics"] == kept["metrics"]  # --summarize reads the ensemble record back
+    capsys.readouterr()
+    with pytest.raises(SystemExit):  # the members alone: a supervised fit has no mutual information to select by
+        reproduce.main(["--config", supervised, "--out", out, "--summarize"])
+    assert "with --ensemble" in capsys.readouterr().err
+
+    with pytest.raises(SystemExit):  # clusters of different fits do not correspond
+        reproduce.main(
+            [
+                "--config",
+                supervised,
+                "--restarts",
+                "2",
+                "--ensemble",
+                "--metric",
+                "test/cluster_acc",
+                "--out",
+                str(tmp_path / "c"),
+            ]
+            + QUICK
+        )
+    assert "clusters of different fits" in capsys.readouterr().err and not (tmp_path / "c").exists()

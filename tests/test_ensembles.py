@@ -1,0 +1,41 @@
+"""catgan.ensembles: class probabilities of a trained classifier and the accuracy of their mean."""
+
+import pytest
+import torch
+from torch import nn
+
+from catgan.ensembles import class_probabilities, ensemble_accuracy
+
+
+class _Fixed(nn.Module):
+    """A 'classifier' whose logits are its input; records the mode it was called in."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(()))
+        self.modes = []
+
+    def classify(self, x):
+        self.modes.append(self.training)
+        return x * self.scale
+
+
+def test_class_probabilities_are_the_softmax_in_eval_mode_and_the_mode_is_restored():
+    model = _Fixed().train()
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, -1.0]])
+    loader = [(logits[:2], torch.tensor([0, 1])), (logits[2:], torch.tensor([1]))]
+    probs, labels = class_probabilities(model, loader)
+    assert torch.allclose(probs, logits.softmax(dim=1)) and labels.tolist() == [0, 1, 1]
+    assert model.modes == [False, False] and model.training  # evaluated without noise, then back to training
+    with pytest.raises(TypeError, match="no classify"):
+        class_probabilities(nn.Linear(2, 2), loader)
+
+
+def test_the_ensemble_can_be_right_where_every_member_alone_is_wrong_on_some_example():
+    labels = torch.tensor([0, 1])
+    a = torch.tensor([[0.9, 0.1], [0.6, 0.4]])  # right, wrong
+    b = torch.tensor([[0.4, 0.6], [0.1, 0.9]])  # wrong, right
+    assert ensemble_accuracy([a], labels) == ensemble_accuracy([b], labels) == 0.5
+    assert ensemble_accuracy([a, b], labels) == 1.0  # means (0.65, 0.35) and (0.35, 0.65)
+    with pytest.raises(ValueError, match="same examples"):
+        ensemble_accuracy([a, b[:1]], labels)
