@@ -19,7 +19,9 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         L_D = -a H[p(y|x)]_marginal + b H[p(y|x)]_conditional - c H[p(y|G(z))]_conditional + lambda * CE
         L_G = -a H[p(y|G(z))]_marginal + c H[p(y|G(z))]_conditional
 
-    Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part;
+    ``feature_matching_weight`` w adds w * ||mean f(x) - mean f(G(z))||^2 (D's last hidden layer) to L_G, and
+    ``generator_entropy_weight`` scales L_G's entropy terms (0: G matches features only, Improved-GAN's G against
+    CatGAN's D). Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part;
     semi-supervised otherwise. ``num_clusters`` (unsupervised only) gives D more outputs than the data has
     classes (e.g. 20 clusters for 10 digits); evaluation then reports ``cluster_acc`` (Hungarian: the best
     10 clusters matched one-to-one) and ``cluster_acc_majority`` (each cluster to its most frequent class). ``predict_step`` returns D's classes; ``sample(n)`` draws images.
@@ -52,6 +54,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
         entropy_weights: Tuple[float, float, float] = (1.0, 1.0, 1.0),
+        generator_entropy_weight: float = 1.0,
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -62,6 +65,12 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
         if feature_matching_weight < 0:
             raise ValueError(f"feature_matching_weight must be >= 0, got {feature_matching_weight}.")
+        if generator_entropy_weight < 0 or (generator_entropy_weight == 0 and feature_matching_weight == 0):
+            raise ValueError(
+                f"generator_entropy_weight={generator_entropy_weight} with feature_matching_weight="
+                f"{feature_matching_weight}: G needs a loss; use a weight >= 0 and, for 0 (feature matching "
+                "alone), a feature_matching_weight > 0."
+            )
         if len(entropy_weights) != 3 or any(w < 0 for w in entropy_weights):
             raise ValueError(
                 "entropy_weights are three weights >= 0 (marginal, conditional on real data, conditional on "
@@ -98,6 +107,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         self.marginal_over_ranks = marginal_over_ranks
         self.num_clusters = clusters
         self.feature_matching_weight = float(feature_matching_weight)
+        self.generator_entropy_weight = float(generator_entropy_weight)
         self.entropy_weights = tuple(float(w) for w in entropy_weights)
         if self.feature_matching_weight > 0 and not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
@@ -133,6 +143,8 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         _, logits_fake = self.discriminate_generated(real, fake)
         loss, parts = catgan_generator_loss(logits_fake, self._global(logits_fake), self.entropy_weights)
+        loss = self.generator_entropy_weight * loss
+        parts["loss"] = loss.detach()
         if self.feature_matching_weight > 0:
             features = self.discriminate_generated(real, fake, features=True, with_real=True)  # (B, F), (B, F)
             matching, _ = feature_matching_loss(*features)

@@ -196,3 +196,15 @@ def test_feature_matching_weight_adds_the_feature_distance_to_the_generator_loss
     assert torch.allclose(loss, entropy_loss + 2.0 * distance)
     with pytest.raises(ValueError, match="feature_matching_weight"):
         CatGAN(image_shape=(2,), num_classes=3, feature_matching_weight=-1.0)
+
+    model.generator_entropy_weight = 0.0  # G matches D's features only: its gradient is the feature distance's
+    model.generator.zero_grad()
+    loss, parts = model.generator_loss(x, fake, None)
+    loss.backward(retain_graph=True)
+    only_matching = [p.grad.clone() for p in model.generator.parameters()]
+    model.generator.zero_grad()
+    (2.0 * (d.features(x).mean(0) - d.features(fake).mean(0)).pow(2).sum()).backward()
+    assert all(torch.allclose(a, p.grad, atol=1e-6) for a, p in zip(only_matching, model.generator.parameters()))
+    assert torch.allclose(parts["loss"], 2.0 * distance) and "conditional_entropy_fake" in parts  # still logged
+    with pytest.raises(ValueError, match="G needs a loss"):
+        CatGAN(image_shape=(2,), num_classes=3, generator_entropy_weight=0.0)  # and no feature matching
