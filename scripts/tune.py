@@ -158,7 +158,13 @@ def open_study(storage: str, name: str, pruner: str, seed: Optional[int], resume
                 f"tune.py: study {name!r} already exists in {storage}: pass --resume to continue it, "
                 "or choose another --study-name / --out"
             ) from None
-    return optuna.load_study(storage=storage, study_name=name, sampler=sampler, pruner=make_pruner(pruner))
+    try:
+        return optuna.load_study(storage=storage, study_name=name, sampler=sampler, pruner=make_pruner(pruner))
+    except KeyError:  # optuna's "Record does not exist."
+        raise SystemExit(
+            f"tune.py: no study {name!r} in {storage} to continue: drop --resume to start it, or check "
+            "--study-name / --storage"
+        ) from None
 
 
 def requeue_interrupted(study) -> int:
@@ -277,16 +283,20 @@ def main(argv: Optional[List[str]] = None):
     stem = os.path.splitext(os.path.basename(args.config))[0]
     args.out = args.out or os.path.join("runs", "tune", stem)
     args.study_name = args.study_name or stem
-    args.storage = args.storage or f"sqlite:///{os.path.abspath(os.path.join(args.out, 'study.db'))}"
+    default_db = os.path.abspath(os.path.join(args.out, "study.db"))
+    if args.resume and args.storage is None and not os.path.isfile(default_db):
+        parser.error(f"--resume: there is no study to continue at {default_db}; drop --resume to start one there")
+    args.storage = args.storage or f"sqlite:///{default_db}"
     try:  # before anything is written
         space = load_space(args.space)
         check_space(args.config, space)
         reference = base_values(args.config, space, extra) if args.baseline else None
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
-    os.makedirs(args.out, exist_ok=True)
-
+    if not args.resume:
+        os.makedirs(args.out, exist_ok=True)  # a new study's database goes there; a resumed one exists already
     study = open_study(args.storage, args.study_name, args.pruner, args.seed, resume=args.resume)
+    os.makedirs(args.out, exist_ok=True)
     study.set_user_attr("space", os.path.abspath(args.space))
     study.set_user_attr("config", os.path.abspath(args.config))
     study.set_user_attr("extra", extra)

@@ -113,6 +113,20 @@ def test_bad_search_space_key_fails_before_any_trial(tune, tmp_path, capsys):
         tune.load_space(write_space(tmp_path / "same.yaml", {"model.init_args.lr_g": {"same_as": "nowhere"}}))
 
 
+def test_resume_without_a_study_says_so_before_anything_is_written(tune, tmp_path, capsys):
+    space = write_space(tmp_path / "space.yaml")
+    with pytest.raises(SystemExit):
+        tune.main(["--config", CONFIG, "--space", space, "--out", str(tmp_path / "none"), "--resume"] + QUICK)
+    assert "no study to continue" in capsys.readouterr().err and not (tmp_path / "none").exists()
+    storage = f"sqlite:///{tmp_path / 'other.db'}"  # a storage of the user's: optuna's KeyError becomes a message
+    with pytest.raises(SystemExit, match="no study 'digits_catgan' .* drop --resume"):
+        tune.main(
+            ["--config", CONFIG, "--space", space, "--storage", storage, "--out", str(tmp_path / "o"), "--resume"]
+            + QUICK
+        )
+    assert not (tmp_path / "o").exists()
+
+
 def test_error_metric_falls_back_to_one_minus_accuracy(tune):
     assert tune.metric_value({"val/cluster_acc": 0.75}, "val/cluster_error") == pytest.approx(0.25)
     assert tune.metric_value({"val/error": 0.1, "val/acc": 0.2}, "val/error") == pytest.approx(0.1)
