@@ -133,6 +133,14 @@ RESTART_STRIDE = 1000  # restart r of seed s initializes from seed_everything = 
 ENSEMBLE_METRICS = ("val/acc", "test/acc")
 
 
+def restart_groups(records: list[dict]) -> list[list[dict]]:
+    """The records grouped per (config, seed), in seed order, each group in restart order."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for record in records:
+        groups.setdefault((os.path.normpath(record["config"]), int(record["seed"])), []).append(record)
+    return [sorted(groups[key], key=lambda r: r.get("restart", 0)) for key in sorted(groups)]
+
+
 def torch_save_probs(cli, path: str) -> None:
     """The trained model's class probabilities and labels on the validation and test images (those it has)."""
     import torch
@@ -154,12 +162,8 @@ def ensemble_records(records: list[dict], out_dir: str) -> list[dict]:
 
     from catgan.ensembles import ensemble_accuracy
 
-    groups: dict[tuple[str, int], list[dict]] = {}
-    for record in records:
-        groups.setdefault((os.path.normpath(record["config"]), int(record["seed"])), []).append(record)
     ensembles = []
-    for key in sorted(groups):
-        group = sorted(groups[key], key=lambda r: r.get("restart", 0))
+    for group in restart_groups(records):
         saved = [torch.load(os.path.join(out_dir, r["probs_file"])) for r in group]
         metrics = {}
         for stage in ("val", "test"):
@@ -207,12 +211,8 @@ def mutual_information(record: dict) -> float:
 def select_restarts(records: list[dict]) -> list[dict]:
     """Per (config, seed), the restart with the highest ``mutual_information``; the kept record lists all of
     them under ``restarts`` (restart, init seed, mutual information, metrics). Seeds without restarts pass."""
-    groups: dict[tuple[str, int], list[dict]] = {}
-    for record in records:
-        groups.setdefault((os.path.normpath(record["config"]), int(record["seed"])), []).append(record)
     kept = []
-    for key in sorted(groups):
-        group = sorted(groups[key], key=lambda r: r.get("restart", 0))
+    for group in restart_groups(records):
         if len(group) == 1:
             kept.append(group[0])
             continue
