@@ -65,6 +65,27 @@ class CatGANCLI(LightningCLI):
         # No default model/data class: jsonargparse would carry a default class's values over to
         # whichever class a config picks (omni-us/jsonargparse#460). Configs name both.
 
+    def _parse_ckpt_path(self) -> None:
+        """Lightning's CLI replaces the model arguments by the checkpoint's saved hyperparameters when
+        ``--ckpt_path`` is given, so on ``fit`` an override such as ``--model.init_args.lr_d`` (or an edited
+        config file) would be ignored without a word. Resuming continues the checkpoint's run: a changed model
+        argument is refused here, before anything is built or written. Trainer and data arguments (for example a
+        larger ``max_epochs``) still apply."""
+        subcommand = self.config.get("subcommand")
+        given = self.config[subcommand].get("model") if subcommand == "fit" else None
+        given = given.clone().as_dict() if given is not None else None
+        super()._parse_ckpt_path()
+        if given is None:
+            return
+        changes = model_argument_changes(given, self.config[subcommand].model.as_dict())
+        if changes:
+            raise SystemExit(
+                f"catgan: resuming {self.config[subcommand].ckpt_path!r} with model arguments that differ from "
+                f"the checkpoint's: {'; '.join(changes)}. A resumed fit continues the checkpoint's run with its own "
+                "settings (Lightning would silently use the checkpoint's values): drop these overrides, or pass the "
+                "checkpoint's values, to continue it; start a new fit (no --ckpt_path) to train with new settings."
+            )
+
     def before_instantiate_classes(self) -> None:
         # D and G take turns: each backward pass leaves the other network's parameters unused, which DDP
         # only accepts with find_unused_parameters, so plain "ddp" means that here.
@@ -90,6 +111,32 @@ class CatGANCLI(LightningCLI):
             print(f"catgan: fit finished in {self.fit_seconds:.1f} s ({self.trainer.global_step} optimizer steps)")
         if self.config_init[self.subcommand].get("test_after_fit", True) and is_overridden("test_step", self.model):
             self.trainer.test(self.model, datamodule=self.datamodule)
+
+
+# model arguments the data module fills in (link_arguments above): never the user's to give
+LINKED_MODEL_ARGUMENTS = ("init_args.image_shape", "init_args.num_classes")
+
+
+def model_argument_changes(given: dict, checkpoint: dict) -> List[str]:
+    """``"name: given X, checkpoint Y"`` for each model argument (nested networks included, dotted names) whose
+    value in ``given`` differs from ``checkpoint``'s; tuples and lists compare equal when their items do."""
+
+    def leaves(tree, prefix=""):
+        if isinstance(tree, dict):
+            for key, value in tree.items():
+                yield from leaves(value, f"{prefix}.{key}" if prefix else key)
+        else:
+            yield prefix, list(tree) if isinstance(tree, tuple) else tree
+
+    given_leaves, checkpoint_leaves = dict(leaves(given)), dict(leaves(checkpoint))
+    changes = []
+    for name in sorted(set(given_leaves) | set(checkpoint_leaves)):
+        if name in LINKED_MODEL_ARGUMENTS or name.startswith("dict_kwargs"):
+            continue
+        mine, theirs = given_leaves.get(name), checkpoint_leaves.get(name)
+        if mine != theirs:
+            changes.append(f"{name.removeprefix('init_args.')}: given {mine!r}, checkpoint {theirs!r}")
+    return changes
 
 
 class OfflineFirstWandbLogger(WandbLogger):

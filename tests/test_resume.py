@@ -110,3 +110,34 @@ def test_loader_orders_follow_the_trainer_epoch():
     other.set_epoch(1)
     assert torch.equal(epoch1, torch.cat(list(other)))  # a function of (seed, epoch, pass) only
     assert sorted(epoch1.tolist()) == list(range(10))
+
+
+def test_resume_refuses_changed_model_arguments_before_writing_anything(tmp_path):
+    """Lightning's CLI takes the model arguments from the checkpoint on resume; a changed one would be silently
+    ignored, so fit refuses it by name (trainer arguments such as max_epochs still apply)."""
+    import pytest
+
+    from catgan.cli import main
+
+    main(args=fit_args(tmp_path, "--trainer.max_epochs", "1"))
+    last = tmp_path / "ckpt" / "last.ckpt"
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    changed = ["--model.init_args.lr_d", "0.5", "--model.init_args.discriminator.init_args.hidden", "[32, 64]"]
+    with pytest.raises(
+        SystemExit, match=r"hidden: given \[32, 64\], checkpoint \[64, 64\]; lr_d: given 0.5, checkpoint 0.001"
+    ):
+        main(args=fit_args(tmp_path, "--ckpt_path", str(last), *changed))
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before  # nothing written
+    cli = main(args=fit_args(tmp_path, "--ckpt_path", str(last), "--model.init_args.lr_d", "0.001"))  # same value
+    assert cli.trainer.current_epoch == 2
+
+
+def test_model_argument_changes_compares_nested_values_and_skips_linked_ones():
+    from catgan.cli import model_argument_changes
+
+    given = {"class_path": "catgan.CatGAN", "init_args": {"betas": (0.5, 0.999), "num_classes": 10, "d": {"x": 1}}}
+    checkpoint = {"class_path": "catgan.CatGAN", "init_args": {"betas": [0.5, 0.999], "num_classes": 4, "d": {"x": 2}}}
+    assert model_argument_changes(given, checkpoint) == ["d.x: given 1, checkpoint 2"]
+    assert model_argument_changes(given, {**checkpoint, "class_path": "catgan.ImprovedGAN"})[0] == (
+        "class_path: given 'catgan.CatGAN', checkpoint 'catgan.ImprovedGAN'"
+    )
