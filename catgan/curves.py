@@ -25,11 +25,14 @@ from catgan.metrics import clustering_accuracy
 
 
 class LearningCurve(pl.Callback):
-    """Writes ``{"epochs": [{"epoch", "step", "seconds", "val/acc", "test/acc", ..., "train/...": mean}]}``
-    to ``path`` (rewritten whole after each epoch). ``test_every_epoch=False`` skips the test split.
+    """Writes ``{"epochs": [{"epoch", "step", "seconds", "cpu_seconds", "val/acc", "test/acc", ...,
+    "train/...": mean}]}`` to ``path`` (rewritten whole after each epoch). ``test_every_epoch=False`` skips the
+    test split. ``seconds`` is wall time; ``cpu_seconds`` the process's CPU time (all its threads: with one
+    torch thread, the core time the run used, which other jobs on the machine do not inflate).
 
-    The rows and the elapsed time are callback state, saved in checkpoints: a fit resumed with
-    ``--ckpt_path`` continues the curve (earlier epochs kept, ``seconds`` counting on from the saved time)."""
+    The rows and both clocks are callback state, saved in checkpoints: a fit resumed with ``--ckpt_path``
+    continues the curve (earlier epochs kept, both clocks counting on from the saved times; a checkpoint
+    written before ``cpu_seconds`` existed resumes without it)."""
 
     def __init__(self, path: str, test_every_epoch: bool = True) -> None:
         self.path = str(path)
@@ -40,20 +43,31 @@ class LearningCurve(pl.Callback):
         self._val: Dict[str, float] = {}
         self._started = time.perf_counter()
         self._seconds_before = 0.0  # training time of the fit this one resumed, from its checkpoint
+        self._cpu_started = time.process_time()
+        self._cpu_before: float | None = 0.0  # None: resumed from a checkpoint that has no CPU time
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._started = time.perf_counter()
+        self._cpu_started = time.process_time()
 
     def elapsed(self) -> float:
         return self._seconds_before + time.perf_counter() - self._started
 
+    def cpu_elapsed(self) -> float | None:
+        if self._cpu_before is None:
+            return None
+        return self._cpu_before + time.process_time() - self._cpu_started
+
     def state_dict(self) -> Dict[str, object]:
-        return {"rows": list(self.rows), "seconds": self.elapsed()}
+        return {"rows": list(self.rows), "seconds": self.elapsed(), "cpu_seconds": self.cpu_elapsed()}
 
     def load_state_dict(self, state_dict: Dict[str, object]) -> None:
         self.rows = list(state_dict["rows"])
         self._seconds_before = float(state_dict["seconds"])
+        cpu = state_dict.get("cpu_seconds")
+        self._cpu_before = None if cpu is None else float(cpu)
         self._started = time.perf_counter()
+        self._cpu_started = time.process_time()
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.sanity_checking:  # only epochs that validated get val numbers (no stale values)
@@ -105,6 +119,9 @@ class LearningCurve(pl.Callback):
             "step": trainer.global_step,
             "seconds": round(self.elapsed(), 2),
         }
+        cpu = self.cpu_elapsed()
+        if cpu is not None:
+            row["cpu_seconds"] = round(cpu, 2)
         row.update(self._val)
         self._val = {}
         if self.test_every_epoch and trainer.datamodule is not None and hasattr(pl_module, "classify"):

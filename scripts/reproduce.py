@@ -23,7 +23,8 @@ A run that must survive being stopped (a long one, spanning working sessions) ke
 ``--run-dir DIR``: checkpoints go to ``DIR/<config>_seed<seed>/ckpt`` instead of a temporary folder, and
 the same command started again resumes each seed from its ``last.ckpt`` (exactly: the data order,
 the noise streams and, with ``--curve``, the learning curve continue). The record then says
-``resumed_from``, and ``train_seconds`` is the training time of all parts together (from the curve).
+``resumed_from``, and ``train_seconds`` is the training time of all parts together (from the curve;
+``train_cpu_seconds`` the CPU time, which jobs sharing the cores do not inflate).
 
     python scripts/reproduce.py --config configs/mnist_pi_improved_gan_100.yaml --seeds 1 --curve \
         --out results/igan --run-dir runs/igan      # stopped? the same command resumes it
@@ -119,6 +120,8 @@ def run_one(
         record["curve"] = rows
         if rows:
             record["train_seconds"] = rows[-1]["seconds"]
+            if "cpu_seconds" in rows[-1]:  # the process's CPU time: with one thread, the core time the run used
+                record["train_cpu_seconds"] = rows[-1]["cpu_seconds"]
     os.makedirs(out_dir, exist_ok=True)
     if probs:  # the final classifier's class probabilities, for --ensemble (kept beside the record, not in it)
         record["probs_file"] = f"{stem}_probs.pt"

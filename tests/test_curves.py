@@ -36,6 +36,17 @@ def test_curve_has_a_row_per_epoch_val_only_when_validated_and_test_of_the_final
     assert rows[2]["test/acc"] == pytest.approx(float(cli.trainer.callback_metrics["test/acc"]), abs=1e-6)
     assert all("train/d/loss" in r and "train/g/loss" in r for r in rows)  # epoch means of the logged terms
     assert rows[0]["seconds"] <= rows[1]["seconds"] <= rows[2]["seconds"]
+    assert 0 < rows[0]["cpu_seconds"] <= rows[1]["cpu_seconds"] <= rows[2]["cpu_seconds"]  # the process's CPU time
+
+
+def test_curve_resumed_from_a_checkpoint_without_cpu_time_leaves_it_out():
+    from catgan.curves import LearningCurve
+
+    curve = LearningCurve("unused.json")
+    curve.load_state_dict({"rows": [{"epoch": 1, "seconds": 5.0}], "seconds": 5.0})  # written before cpu_seconds
+    assert curve.cpu_elapsed() is None and curve.state_dict()["cpu_seconds"] is None
+    curve.load_state_dict({"rows": [], "seconds": 5.0, "cpu_seconds": 4.0})
+    assert 4.0 <= curve.cpu_elapsed() < 5.0  # counts on from the saved CPU time
 
 
 def test_read_curve_gives_percent_error_of_the_rows_that_have_the_metric(tmp_path):

@@ -104,6 +104,8 @@ def test_run_dir_keeps_checkpoints_and_the_same_command_resumes_with_the_curve(r
     assert [row["epoch"] for row in resumed["curve"]] == [1, 2]  # the first epoch's row came from the checkpoint
     assert resumed["curve"][1]["seconds"] > resumed["curve"][0]["seconds"] == first["curve"][0]["seconds"]
     assert resumed["train_seconds"] == resumed["curve"][1]["seconds"]
+    assert resumed["curve"][1]["cpu_seconds"] > resumed["curve"][0]["cpu_seconds"] == first["curve"][0]["cpu_seconds"]
+    assert resumed["train_cpu_seconds"] == resumed["curve"][1]["cpu_seconds"]
     straight = run(tmp_path / "b")  # the same two epochs in one go
     assert resumed["metrics"]["test/acc"] == straight["metrics"]["test/acc"]
     assert resumed["curve"][1]["test/acc"] == straight["curve"][1]["test/acc"]
