@@ -167,6 +167,14 @@ def open_study(storage: str, name: str, pruner: str, seed: Optional[int], resume
         ) from None
 
 
+def sampler_seed(seed: Optional[int], worker: int, existing: Optional[int]) -> Optional[int]:
+    """The sampler seed of one worker: ``seed + worker`` in a new study; in a call that continues a study of
+    ``existing`` trials, a seed of its own (deterministic, and different from every earlier call's)."""
+    if seed is None:
+        return None
+    return seed + worker + (7919 * existing if existing else 0)
+
+
 def requeue_interrupted(study) -> int:
     """Trials that a killed tune.py left RUNNING (``--resume`` assumes no other tune.py works on the study
     then): marked FAIL and queued again with the same values, so an interrupted trial (the baseline
@@ -193,9 +201,10 @@ def run_worker(
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(
-        args.storage, args.study_name, args.pruner, None if args.seed is None else args.seed + worker, resume=True
-    )
+    study = open_study(args.storage, args.study_name, args.pruner, sampler_seed(args.seed, worker, None), resume=True)
+    if args.seed is not None and (existing := len(study.get_trials(deepcopy=False))):
+        # a resumed call: a sampler seeded as in the first call would draw that call's random trials again
+        study.sampler = optuna.samplers.TPESampler(seed=sampler_seed(args.seed, worker, existing))
     objective = make_objective(args.config, space, args.metric, args.seeds, extra, args.wandb, args.study_name)
     remaining = max(deadline - time.time(), 0.0) if args.timeout else None
     stop = MaxTrialsCallback(args.trials, states=(TrialState.COMPLETE, TrialState.PRUNED))

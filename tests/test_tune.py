@@ -53,6 +53,8 @@ def test_study_in_sqlite_is_resumed_and_writes_a_best_config_that_runs(tune, tmp
     tune.main([a if a != "3" else "5" for a in args] + ["--resume"] + QUICK)
     resumed = optuna.load_study(study_name="digits_catgan", storage=f"sqlite:///{out}/study.db")
     assert len(resumed.trials) == 5  # two more trials in the same file
+    first_call = {t.params["model.init_args.lr_d"] for t in resumed.trials[:3]}
+    assert first_call.isdisjoint(t.params["model.init_args.lr_d"] for t in resumed.trials[3:])  # no replayed draws
 
     best = yaml.safe_load(open(os.path.join(out, "best.yaml")))
     params = resumed.best_trial.params
