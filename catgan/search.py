@@ -104,25 +104,49 @@ def override_args(values: Dict[str, Any]) -> List[str]:
     return args
 
 
-def check_space(config: str, space: Dict[str, Dict[str, Any]]) -> None:
-    """Parse the config with every key of the space set (nothing is trained): a key the config's classes do
-    not have fails here, before any trial, with a message naming it."""
+def _parse_error(config: str, values: Dict[str, Any]) -> Optional[str]:
+    """Parse (and build, nothing trained) the config with ``values`` set: None if it parses, else the CLI's
+    error line. A network or module that refuses the combination raises its ValueError."""
     import contextlib
     import io
 
     from catgan.cli import main
 
-    for key, value in smallest_values(space).items():
-        stderr = io.StringIO()
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            main(args=["--config", config, "--trainer.logger", "false"] + override_args(values), run=False)
+    except SystemExit as error:
+        reason = [line for line in stderr.getvalue().splitlines() if "error:" in line.lower()]
+        return reason[-1].strip() if reason else str(error)
+    return None
+
+
+def check_space(config: str, space: Dict[str, Dict[str, Any]]) -> None:
+    """Parse the config with every key of the space set at once, as a trial sets them (its smallest values;
+    nothing is trained): a key the config's classes do not have fails here, before any trial, with a message
+    naming it; a combination the networks refuse fails with their message."""
+    values = smallest_values(space)
+    try:
+        reason = _parse_error(config, values)
+    except ValueError as error:  # jsonargparse lists each class's refusal as "- ..." under its union's name
+        lines = [line.strip()[2:] for line in str(error).splitlines() if line.strip().startswith("- ")]
+        detail = "; ".join(line for line in lines if not line.startswith("Expected a")) or str(error)
+        raise ValueError(
+            f"the search space's smallest values make a config that {config}'s classes refuse: {detail}"
+        ) from None
+    if reason is None:
+        return
+    reason = f"the search space does not apply to {config} ({reason})"
+    for key, value in values.items():  # which key does not apply?
         try:
-            with contextlib.redirect_stderr(stderr):
-                main(args=["--config", config, "--trainer.logger", "false"] + override_args({key: value}), run=False)
-        except SystemExit as error:
-            reason = [line for line in stderr.getvalue().splitlines() if "error:" in line.lower()]
-            raise ValueError(
-                f"search-space key {key!r} does not apply to {config} ({reason[-1].strip() if reason else error}): "
-                f"check the key against `catgan fit --config {config} --print_config`"
-            ) from None
+            alone = _parse_error(config, {key: value})
+        except ValueError:  # the key exists: alone it makes a combination that no trial sets
+            continue
+        if alone is not None:
+            reason = f"search-space key {key!r} does not apply to {config} ({alone})"
+            break
+    raise ValueError(f"{reason}: check the key against `catgan fit --config {config} --print_config`")
 
 
 def base_values(config: str, space: Dict[str, Dict[str, Any]], extra: Sequence[str] = ()) -> Dict[str, Any]:

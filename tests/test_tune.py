@@ -107,6 +107,10 @@ def test_bad_search_space_key_fails_before_any_trial(tune, tmp_path, capsys):
     message = capsys.readouterr().err
     assert "model.init_args.learning_rate" in message and "does not apply" in message
     assert not os.path.exists(tmp_path / "s" / "study.db")  # no study was created
+    mixed = {**SPACE, "model.init_args.learning_rate": {"type": "float", "low": 0.1, "high": 0.2}}
+    with pytest.raises(ValueError, match="key 'model.init_args.learning_rate' does not apply"):
+        tune.check_space(CONFIG, mixed)  # the one bad key among good ones is named
+
     with pytest.raises(ValueError, match="low < high"):
         tune.load_space(
             write_space(tmp_path / "range.yaml", {"model.init_args.lr_d": {"type": "float", "low": 1, "high": 1}})
@@ -127,6 +131,17 @@ def test_resume_without_a_study_says_so_before_anything_is_written(tune, tmp_pat
             + QUICK
         )
     assert not (tmp_path / "o").exists()
+
+
+def test_search_space_keys_are_checked_together_as_a_trial_sets_them(tune):
+    """digits_improved_gan.yaml has weight_norm_init_noise: true, which needs weight_norm: true. A space that
+    samples both (same_as) is fine at every point; one that turns weight norm off alone is refused up front."""
+    config = os.path.join(CONFIGS, "digits_improved_gan.yaml")
+    wn = "model.init_args.discriminator.init_args.weight_norm"
+    coupled = {wn: {"type": "categorical", "choices": [False, True]}, f"{wn}_init_noise": {"same_as": wn}}
+    tune.check_space(config, coupled)
+    with pytest.raises(ValueError, match="smallest values make a config .* refuse.*weight_norm_init_noise=True needs"):
+        tune.check_space(config, {wn: {"type": "categorical", "choices": [False, True]}})
 
 
 def test_error_metric_falls_back_to_one_minus_accuracy(tune):
