@@ -28,7 +28,8 @@ class LearningCurve(pl.Callback):
     """Writes ``{"epochs": [{"epoch", "step", "seconds", "cpu_seconds", "val/acc", "test/acc", ...,
     "train/...": mean}]}`` to ``path`` (rewritten whole after each epoch). ``test_every_epoch=False`` skips the
     test split. ``seconds`` is wall time; ``cpu_seconds`` the process's CPU time (all its threads: with one
-    torch thread, the core time the run used, which other jobs on the machine do not inflate).
+    torch thread, the core time the run used; other jobs on the machine inflate it far less than the wall time,
+    though shared caches still cost some).
 
     The rows and both clocks are callback state, saved in checkpoints: a fit resumed with ``--ckpt_path``
     continues the curve (earlier epochs kept, both clocks counting on from the saved times; a checkpoint

@@ -24,7 +24,7 @@ A run that must survive being stopped (a long one, spanning working sessions) ke
 the same command started again resumes each seed from its ``last.ckpt`` (exactly: the data order,
 the noise streams and, with ``--curve``, the learning curve continue). The record then says
 ``resumed_from``, and ``train_seconds`` is the training time of all parts together (from the curve;
-``train_cpu_seconds`` the CPU time, which jobs sharing the cores do not inflate).
+``train_cpu_seconds`` the CPU time, far less inflated than wall time by jobs sharing the cores).
 
     python scripts/reproduce.py --config configs/mnist_pi_improved_gan_100.yaml --seeds 1 --curve \
         --out results/igan --run-dir runs/igan      # stopped? the same command resumes it
