@@ -9,7 +9,9 @@ as in-memory tensors (``load_splits``). The base then
 - yields training batches ``{"unlabeled": x, "labeled": (x, y)}``: the unlabeled stream defines the
   epoch and the (small) labeled stream is cycled with its own ``labeled_batch_size``; with
   ``num_labeled=0`` the batches are ``{"unlabeled": x}`` (unsupervised);
-- serves a validation split held out from the training data and the test split, as ``(x, y)``.
+- serves a validation split held out from the training data and the test split, as ``(x, y)``;
+- optionally moves training images by random whole-pixel offsets (``labeled_shift``, ``unlabeled_shift``;
+  catgan/data/augment.py), never the validation, test or prediction images.
 
 Batches are sliced from tensors by index lists (one ``index_select`` per batch, no per-example
 collation and no worker processes), which keeps the loader off the critical path for small models.
@@ -31,6 +33,7 @@ import torch
 from lightning.pytorch.utilities import CombinedLoader
 from torch import Tensor
 
+from catgan.data.augment import RandomShift, check_shift
 from catgan.data.loaders import TensorBatchLoader
 
 
@@ -98,6 +101,9 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         batch_size: unlabeled batch size (defines the epoch length).
         labeled_batch_size: labeled batch size (cycled; capped at ``num_labeled``).
         eval_batch_size: batch size for validation, test and prediction.
+        labeled_shift: move each labeled training image by a random offset of up to this many pixels in each
+            direction (zeros fill the border; 0 = off): augmentation of the few labels.
+        unlabeled_shift: the same for the unlabeled stream (which D compares with G's samples).
     """
 
     def __init__(
@@ -107,8 +113,18 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         batch_size: int = 100,
         labeled_batch_size: int = 50,
         eval_batch_size: int = 500,
+        *,
+        labeled_shift: int = 0,
+        unlabeled_shift: int = 0,
     ) -> None:
         super().__init__()
+        self.labeled_shift = check_shift("labeled_shift", labeled_shift)
+        self.unlabeled_shift = check_shift("unlabeled_shift", unlabeled_shift)
+        if labeled_shift or unlabeled_shift:
+            try:  # built-in modules know their image shape now; others are checked in setup
+                self._check_shifts()
+            except (AttributeError, NotImplementedError):
+                pass
         if num_labeled is not None:
             check_num_labeled(num_labeled, self.num_classes)
         for name, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size),
@@ -147,12 +163,30 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
                     f"{type(self).__name__}: {name} examples have shape {tuple(x.shape[1:])}, expected "
                     f"image_shape {tuple(self.image_shape)}."
                 )
+        self._check_shifts()
         self.labeled_indices = self.pick_labeled(splits.train_y)
         if self.batch_size > splits.train_x.shape[0]:
             raise ValueError(
                 f"batch_size={self.batch_size} exceeds the {splits.train_x.shape[0]} training examples: lower it."
             )
         self.splits = splits
+
+    def _check_shifts(self) -> None:
+        for name in ("labeled_shift", "unlabeled_shift"):
+            shift = getattr(self, name)
+            if shift == 0:
+                continue
+            try:
+                _, h, w = self.file_image_shape
+            except ValueError:
+                raise ValueError(f"{name}={shift}: {type(self).__name__} has examples of shape {self.image_shape}, not "
+                                 f"images, so they cannot be shifted; set {name} to 0.") from None
+            if shift >= min(h, w):
+                raise ValueError(f"{name}={shift} would move {h}x{w} images out of the frame: use at most {min(h, w) - 1} "
+                                 "(1 or 2 pixels is the usual range).")
+
+    def _shift(self, shift: int) -> Optional[RandomShift]:
+        return RandomShift(shift, self.file_image_shape) if shift else None
 
     def pick_labeled(self, train_y: Tensor) -> Tensor:
         """Sorted indices of the training labels shown to the model (see ``num_labeled``)."""
@@ -164,13 +198,14 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         splits = self._require_setup()
         loaders: Dict[str, TensorBatchLoader] = {
             "unlabeled": TensorBatchLoader(splits.train_x, batch_size=self.batch_size, shuffle=True, drop_last=True,
-                                           seed=self.seed)
+                                           seed=self.seed, transform=self._shift(self.unlabeled_shift))
         }
         idx = self.labeled_indices
         if idx.numel() > 0:
             loaders["labeled"] = TensorBatchLoader(
                 splits.train_x[idx], splits.train_y[idx],
                 batch_size=min(self.labeled_batch_size, idx.numel()), shuffle=True, drop_last=True, seed=self.seed + 1,
+                transform=self._shift(self.labeled_shift),
             )
         return CombinedLoader(loaders, mode="max_size_cycle")
 

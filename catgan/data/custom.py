@@ -64,6 +64,7 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             labels are class indices). Read back as ``class_names``.
         val_size, test_size: held out from the labeled examples when no val/test data are given.
         split_seed: seed of that hold-out.
+        labeled_shift, unlabeled_shift: random translations of training images, in pixels (base class).
     """
 
     def __init__(
@@ -96,7 +97,10 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
         val_size: Union[int, float] = 0.1,
         test_size: Union[int, float] = 0.1,
         split_seed: int = 0,
+        labeled_shift: int = 0,
+        unlabeled_shift: int = 0,
     ) -> None:
+        shifts = dict(labeled_shift=labeled_shift, unlabeled_shift=unlabeled_shift)
         families = {
             "arrays": (x, y, val_x, val_y, test_x, test_y, npz),
             "data sets": (labeled, unlabeled, val, test),
@@ -108,7 +112,7 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
         if not given:
             if type(self).load_splits is SemiSupervisedDataModule.load_splits:
                 raise ValueError(NO_SOURCE)
-            super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size)
+            super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size, **shifts)
             return  # a subclass that brings its own load_splits
 
         self.grayscale, self.image_size = grayscale, image_files.check_image_size(image_size)
@@ -131,7 +135,7 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
         self._check_every_class_has_a_label(parts["train"][1])
         self._parts = self._hold_out(parts)
         self._image_shape = self._read_image_shape()
-        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size)
+        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size, **shifts)
         if num_labeled is not None:  # not enough labels per class: fail now, not when training starts
             balanced_label_indices(self._parts["train"][1], num_labeled, self.num_classes, seed)
 

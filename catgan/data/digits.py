@@ -14,6 +14,7 @@ class DigitsDataModule(BaseSemiSupervisedDataModule):
 
     The test (``test_size``) and validation (``val_size``) splits are stratified and fixed by
     ``split_seed``, so every label split (``seed``) is evaluated on the same held-out images.
+    ``labeled_shift`` / ``unlabeled_shift`` move training images by up to that many pixels (see the base class).
     """
 
     def __init__(
@@ -27,9 +28,12 @@ class DigitsDataModule(BaseSemiSupervisedDataModule):
         test_size: int = 500,
         split_seed: int = 0,
         flatten: bool = False,
+        labeled_shift: int = 0,
+        unlabeled_shift: int = 0,
     ) -> None:
         self.flatten = flatten
-        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size)
+        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size,
+                         labeled_shift=labeled_shift, unlabeled_shift=unlabeled_shift)
         self.val_size, self.test_size, self.split_seed = val_size, test_size, split_seed
 
     @property

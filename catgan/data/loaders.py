@@ -8,7 +8,10 @@ DDP (no sampler injection) and saves/restores its ``state_dict`` in checkpoints:
   is cycled several times per epoch) only, never from the global RNG, so a run resumed from a
   checkpoint, mid-epoch or at an epoch's end, sees exactly the batches an uninterrupted run would;
 - under ``torch.distributed`` each rank takes a disjoint, equally long share of every epoch's order;
-- ``state_dict()`` records the epoch and the batches already served; ``load_state_dict`` resumes there.
+- ``state_dict()`` records the epoch and the batches already served; ``load_state_dict`` resumes there;
+- an optional ``transform(x, generator)`` (e.g. ``catgan.data.augment.RandomShift``) changes the first tensor
+  of each batch with a generator seeded by the same position (seed, epoch, pass, batch, rank), so random
+  augmentation resumes exactly too.
 
 One ``index_select`` per batch, no per-example collation and no worker processes: for the small
 models of this library the loader costs microseconds per batch.
@@ -16,12 +19,13 @@ models of this library the loader costs microseconds per batch.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
 
 Batch = Union[Tensor, Tuple[Tensor, ...]]
+Transform = Callable[[Tensor, torch.Generator], Tensor]
 
 
 def _rank_and_world() -> Tuple[int, int]:
@@ -38,17 +42,19 @@ class TensorBatchLoader:
         drop_last: drop the last incomplete batch (training) or keep it (evaluation).
         shard: split each epoch across distributed ranks (training); evaluation loaders are not
             sharded, so every rank scores the whole split.
+        transform: ``transform(x, generator) -> x`` applied to the first tensor of every batch (training
+            augmentation), with a generator seeded by the batch's position.
     """
 
     def __init__(self, *tensors: Tensor, batch_size: int, shuffle: bool = False, drop_last: bool = False,
-                 seed: int = 0, shard: bool = True) -> None:
+                 seed: int = 0, shard: bool = True, transform: Optional[Transform] = None) -> None:
         if not tensors or any(t.shape[0] != tensors[0].shape[0] for t in tensors):
             raise ValueError("TensorBatchLoader needs tensors with the same first dimension.")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         self.tensors = tensors
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
-        self.seed, self.shard = int(seed), shard
+        self.seed, self.shard, self.transform = int(seed), shard, transform
         self.epoch = 0  # the trainer's epoch (set_epoch), or 0 outside a Trainer
         self.cycle = 0  # completed passes over the data within this epoch
         self._served = 0  # batches of the current pass already handed out
@@ -94,6 +100,14 @@ class TensorBatchLoader:
             order = order[rank * share:(rank + 1) * share]
         return order
 
+    def _batch_generator(self, i: int) -> torch.Generator:
+        """The transform's random source for batch ``i`` of this pass: a function of the position only."""
+        rank = _rank_and_world()[0] if self.shard else 0
+        key = self.seed
+        for part in (self.epoch, self.cycle, i, rank):
+            key = (key * 1_000_003 + part) % 2**61
+        return torch.Generator().manual_seed(key ^ 0x5EED5_41F7)
+
     def __iter__(self) -> Iterator[Batch]:
         order = self._order()
         start, self._resume_from = self._resume_from, 0
@@ -104,6 +118,8 @@ class TensorBatchLoader:
                 index = order[i * batch_size:(i + 1) * batch_size]
                 self._served = i + 1
                 items = tuple(t[index] for t in self.tensors)
+                if self.transform is not None:
+                    items = (self.transform(items[0], self._batch_generator(i)), *items[1:])
                 yield items[0] if len(items) == 1 else items
         finally:
             if self._served >= len(self):  # finished: the next pass draws a new order

@@ -42,11 +42,14 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
         val_size: int = 10000,
         split_seed: int = 0,
         flatten: bool = False,
+        labeled_shift: int = 0,
+        unlabeled_shift: int = 0,
     ) -> None:
         if not isinstance(val_size, int) or val_size < 0:
             raise ValueError(f"val_size must be an integer >= 0 (0 = no validation split), got {val_size!r}.")
         self.flatten = flatten
-        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size)
+        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size,
+                         labeled_shift=labeled_shift, unlabeled_shift=unlabeled_shift)
         self.data_dir, self.download = str(data_dir), download
         self.val_size, self.split_seed = val_size, split_seed
 
