@@ -11,6 +11,7 @@ from catgan.distributed import all_gather_batch
 from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, feature_matching_loss
 from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
+from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, gaussian_noise_off
 
 
 class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
@@ -26,7 +27,10 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
     classes (e.g. 20 clusters for 10 digits); evaluation then reports ``cluster_acc`` (Hungarian: the best
     10 clusters matched one-to-one) and ``cluster_acc_majority`` (each cluster to its most frequent class). ``predict_step`` returns D's classes; ``sample(n)`` draws images.
     With ``marginal_over_ranks`` under DDP, the marginal entropies are taken over the batch of all
-    ranks (differentiable all-gather) rather than each rank's shard.
+    ranks (differentiable all-gather) rather than each rank's shard. ``noise_free_marginal`` takes D's marginal
+    entropy of real data from a second pass of the real batch with D's Gaussian noise off (batch norm by that
+    batch's statistics, running statistics untouched), so D cannot balance its outputs with outputs that answer
+    only to the noise; the conditional terms keep the noise.
     Other arguments: see :class:`~catgan.modules.base.AdversarialModule`.
     """
 
@@ -55,6 +59,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         feature_matching_weight: float = 0.0,
         entropy_weights: Tuple[float, float, float] = (1.0, 1.0, 1.0),
         generator_entropy_weight: float = 1.0,
+        noise_free_marginal: bool = False,
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -109,6 +114,14 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         self.feature_matching_weight = float(feature_matching_weight)
         self.generator_entropy_weight = float(generator_entropy_weight)
         self.entropy_weights = tuple(float(w) for w in entropy_weights)
+        self.noise_free_marginal = bool(noise_free_marginal)
+        if self.noise_free_marginal and not any(
+            isinstance(m, GaussianNoise) and m.std > 0 for m in self.discriminator.modules()
+        ):
+            raise ValueError(
+                "noise_free_marginal=True needs a discriminator with Gaussian noise (e.g. MLPDiscriminator with "
+                "noise_std > 0); without noise the marginal is noise-free already: leave it False."
+            )
         if self.feature_matching_weight > 0 and not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
                 "feature_matching_weight > 0 needs a discriminator with a `features(x)` method (the layer whose "
@@ -122,6 +135,14 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
     def discriminator_outputs(self) -> int:
         return self._num_clusters
 
+    def _marginal_logits_real(self, logits_real: Tensor, real: Tensor) -> Optional[Tensor]:
+        """The batch D's marginal entropy of real data is taken over (None: ``logits_real`` itself)."""
+        if self.noise_free_marginal:
+            with gaussian_noise_off(self.discriminator), frozen_batch_norm_stats(self.discriminator):
+                logits_real = self.discriminator(real)  # (B, K), with a graph
+            return all_gather_batch(logits_real) if self.marginal_over_ranks else logits_real
+        return self._global(logits_real)
+
     def discriminator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         if labeled is not None and self.supervised_weight > 0:
             x_labeled, y_labeled = labeled
@@ -132,12 +153,13 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
                 logits_labeled,
                 y_labeled,
                 self.supervised_weight,
-                self._global(logits_real),
+                self._marginal_logits_real(logits_real, real),
                 self.entropy_weights,
             )
         logits_real, logits_fake = self.discriminate(real, fake)
         return catgan_discriminator_loss(
-            logits_real, logits_fake, marginal_logits_real=self._global(logits_real), weights=self.entropy_weights
+            logits_real, logits_fake, marginal_logits_real=self._marginal_logits_real(logits_real, real),
+            weights=self.entropy_weights,
         )
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:

@@ -29,6 +29,20 @@ _BATCH_NORMS = (nn.modules.batchnorm._BatchNorm,)
 
 
 @contextlib.contextmanager
+def gaussian_noise_off(module: nn.Module) -> Iterator[None]:
+    """Within the block, the ``GaussianNoise`` layers of ``module`` add no noise (the rest of ``module`` keeps
+    its mode: batch norm in training mode still normalizes by the batch)."""
+    layers = [m for m in module.modules() if isinstance(m, GaussianNoise) and m.training]
+    for layer in layers:
+        layer.train(False)
+    try:
+        yield
+    finally:
+        for layer in layers:
+            layer.train(True)
+
+
+@contextlib.contextmanager
 def frozen_batch_norm_stats(module: nn.Module) -> Iterator[None]:
     """Within the block, batch-norm layers of ``module`` still normalize with batch statistics in
     training mode but do not update their running mean/var (nor ``num_batches_tracked``).

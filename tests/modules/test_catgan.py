@@ -208,3 +208,43 @@ def test_feature_matching_weight_adds_the_feature_distance_to_the_generator_loss
     assert torch.allclose(parts["loss"], 2.0 * distance) and "conditional_entropy_fake" in parts  # still logged
     with pytest.raises(ValueError, match="G needs a loss"):
         CatGAN(image_shape=(2,), num_classes=3, generator_entropy_weight=0.0)  # and no feature matching
+
+
+def test_noise_free_marginal_takes_the_marginal_from_a_noise_free_pass():
+    x, _ = blobs(60)
+    fake = torch.randn(60, 2)
+
+    def model(noise_free):
+        torch.manual_seed(0)
+        return CatGAN(
+            image_shape=(2,), num_classes=3, latent_dim=4, supervised_weight=0.0, noise_free_marginal=noise_free,
+            generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+            discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=1.0, batch_norm=True),
+        )
+
+    plain, clean = model(False), model(True)
+    torch.manual_seed(1)
+    loss_plain, parts_plain = plain.discriminator_loss(x, fake, None)
+    torch.manual_seed(1)
+    loss_clean, parts_clean = clean.discriminator_loss(x, fake, None)
+    # the conditional terms see the same noisy pass; only the marginal changes
+    assert torch.allclose(parts_plain["conditional_entropy_real"], parts_clean["conditional_entropy_real"])
+    assert torch.allclose(parts_plain["conditional_entropy_fake"], parts_clean["conditional_entropy_fake"])
+    reference = copy.deepcopy(clean.discriminator).train()
+    for m in reference.modules():
+        if type(m).__name__ == "GaussianNoise":
+            m.eval()
+    with torch.no_grad():
+        expected = marginal_entropy(reference(x))  # batch-norm by the batch, no noise
+    assert torch.allclose(parts_clean["marginal_entropy_real"], expected, atol=1e-6)
+    assert abs(parts_clean["marginal_entropy_real"] - parts_plain["marginal_entropy_real"]) > 1e-4
+    # the clean pass neither updates the running statistics nor loses its graph
+    bn_plain = next(m for m in plain.discriminator.modules() if isinstance(m, nn.BatchNorm1d))
+    bn_clean = next(m for m in clean.discriminator.modules() if isinstance(m, nn.BatchNorm1d))
+    assert torch.equal(bn_plain.running_mean, bn_clean.running_mean) and bn_clean.num_batches_tracked.item() == 1
+    loss_clean.backward()
+    assert all(p.grad is not None for p in clean.discriminator.parameters())
+    assert all(m.training for m in clean.discriminator.modules())  # the noise layers are back on
+    with pytest.raises(ValueError, match="needs a discriminator with Gaussian noise"):
+        CatGAN(image_shape=(2,), num_classes=3, noise_free_marginal=True,
+               discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0))
