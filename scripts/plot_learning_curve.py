@@ -1,4 +1,5 @@
-"""Plot test (or validation) error per epoch (or against wall time, ``--x hours``) from learning-curve files
+"""Plot test (or validation) error per epoch (or against wall time, ``--x hours``, or the process's CPU time,
+``--x cpu_hours``, which jobs sharing the cores inflate less) from learning-curve files
 into one PNG.
 
 Reads the ``*_curve.json`` files that ``scripts/reproduce.py --curve`` (catgan/curves.py) writes after
@@ -28,7 +29,8 @@ PROJECTION_MODELS = ("log-linear", "power-law")
 
 def read_curve(path: str, metric: str, x: str = "epoch") -> Tuple[List[float], List[float]]:
     """(epochs, error in %) of ``metric`` (an accuracy, e.g. ``test/acc``) from a curve or record file;
-    with ``x="hours"`` the first list is the training wall time in hours at each epoch's end instead."""
+    with ``x="hours"`` the first list is the training wall time in hours at each epoch's end instead, with
+    ``x="cpu_hours"`` the process's CPU time (``cpu_seconds``, recorded since 2026-12-02)."""
     with open(path) as f:
         data = json.load(f)
     rows = data.get("epochs") or data.get("curve")
@@ -42,7 +44,10 @@ def read_curve(path: str, metric: str, x: str = "epoch") -> Tuple[List[float], L
             f"{path} has no {metric!r} values; choose --metric among test/acc, val/acc, "
             f"test/cluster_acc, val/cluster_acc."
         )
-    xs = [int(r["epoch"]) for r in rows] if x == "epoch" else [float(r["seconds"]) / 3600.0 for r in rows]
+    if x == "cpu_hours" and any("cpu_seconds" not in r for r in rows):
+        raise ValueError(f"{path} has rows without 'cpu_seconds' (a run from before it was recorded): use --x hours or epoch.")
+    key = {"hours": "seconds", "cpu_hours": "cpu_seconds"}.get(x)
+    xs = [int(r["epoch"]) for r in rows] if key is None else [float(r[key]) / 3600.0 for r in rows]
     return xs, [100.0 * (1.0 - float(r[metric])) for r in rows]
 
 
@@ -129,7 +134,7 @@ def plot(
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     if x == "epoch":
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel("epoch" if x == "epoch" else "training wall time (h)")
+    ax.set_xlabel({"epoch": "epoch", "hours": "training wall time (h)", "cpu_hours": "training CPU time (h)"}[x])
     ax.set_ylabel(f"{metric.split('/')[0]} error (%)")
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
@@ -148,7 +153,8 @@ def main() -> None:
     parser.add_argument("--title", default="")
     parser.add_argument("--linear", action="store_true", help="linear error axis (default: log)")
     parser.add_argument(
-        "--x", choices=["epoch", "hours"], default="epoch", help="x axis: epoch, or training wall time in hours"
+        "--x", choices=["epoch", "hours", "cpu_hours"], default="epoch",
+        help="x axis: epoch, training wall time in hours, or the process's CPU time in hours"
     )
     parser.add_argument("--out", default="docs/images/mnist_learning_curve.png")
     parser.add_argument(

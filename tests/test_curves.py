@@ -66,6 +66,12 @@ def test_read_curve_gives_percent_error_of_the_rows_that_have_the_metric(tmp_pat
     assert epochs == [1, 3] and errors == pytest.approx([10.0, 2.5])
     hours, _ = plot_learning_curve.read_curve(str(path), "test/acc", x="hours")
     assert hours == pytest.approx([0.5, 1.5])
+    with pytest.raises(ValueError, match="without 'cpu_seconds'"):
+        plot_learning_curve.read_curve(str(path), "test/acc", x="cpu_hours")
+    rows = json.loads(path.read_text())["epochs"]
+    path.write_text(json.dumps({"epochs": [dict(r, cpu_seconds=900 * r["epoch"]) for r in rows]}))
+    cpu, _ = plot_learning_curve.read_curve(str(path), "test/acc", x="cpu_hours")
+    assert cpu == pytest.approx([0.25, 0.75])
     with pytest.raises(ValueError, match="test/cluster_acc"):
         plot_learning_curve.read_curve(str(path), "test/cluster_acc")
     path.write_text(json.dumps({"seed": 0}))
