@@ -1,7 +1,8 @@
 """Random translations of training batches (``labeled_shift`` / ``unlabeled_shift`` of the data modules).
 
 ``random_shift`` moves each image of a batch by its own whole-pixel offset (dy, dx), each drawn uniformly
-from {-s, ..., s}, and fills the uncovered border with zeros (the background of digits and MNIST in [0, 1]).
+from {-s, ..., s}, and fills the uncovered border with zeros (the background of digits and MNIST in [0, 1]; for
+data scaled to [-1, 1] zero is mid-grey).
 The offsets come from the generator the loader passes in, seeded by the loader's position (seed, epoch, pass,
 batch, rank), so a resumed run draws exactly the shifts an uninterrupted one would.
 """

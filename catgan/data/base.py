@@ -102,7 +102,7 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         labeled_batch_size: labeled batch size (cycled; capped at ``num_labeled``).
         eval_batch_size: batch size for validation, test and prediction.
         labeled_shift: move each labeled training image by a random offset of up to this many pixels in each
-            direction (zeros fill the border; 0 = off): augmentation of the few labels.
+            direction (zeros fill the border: the background for data in [0, 1]; 0 = off): augmentation of the few labels.
         unlabeled_shift: the same for the unlabeled stream (which D compares with G's samples).
     """
 

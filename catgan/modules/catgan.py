@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple
 
+import torch
 from torch import Tensor
 
 from catgan.distributed import all_gather_batch
 from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, feature_matching_loss
 from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
-from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, gaussian_noise_off
+from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, noise_layers_off
 
 
 class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
@@ -28,8 +29,8 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
     10 clusters matched one-to-one) and ``cluster_acc_majority`` (each cluster to its most frequent class). ``predict_step`` returns D's classes; ``sample(n)`` draws images.
     With ``marginal_over_ranks`` under DDP, the marginal entropies are taken over the batch of all
     ranks (differentiable all-gather) rather than each rank's shard. ``noise_free_marginal`` takes D's marginal
-    entropy of real data from a second pass of the real batch with D's Gaussian noise off (batch norm by that
-    batch's statistics, running statistics untouched), so D cannot balance its outputs with outputs that answer
+    entropy of real data from a second pass of the real batch with D's Gaussian noise and dropout off (batch norm
+    by the batch's statistics, as in the noisy pass, running statistics untouched), so D cannot balance its outputs with outputs that answer
     only to the noise; the conditional terms keep the noise.
     Other arguments: see :class:`~catgan.modules.base.AdversarialModule`.
     """
@@ -135,13 +136,18 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
     def discriminator_outputs(self) -> int:
         return self._num_clusters
 
-    def _marginal_logits_real(self, logits_real: Tensor, real: Tensor) -> Optional[Tensor]:
-        """The batch D's marginal entropy of real data is taken over (None: ``logits_real`` itself)."""
-        if self.noise_free_marginal:
-            with gaussian_noise_off(self.discriminator), frozen_batch_norm_stats(self.discriminator):
+    def _marginal_logits_real(self, logits_real: Tensor, real: Tensor, *others: Tensor) -> Optional[Tensor]:
+        """The batch D's marginal entropy of real data is taken over (None: ``logits_real`` itself). With
+        ``noise_free_marginal`` a second pass without noise or dropout; under ``d_batch_norm="joint"`` it holds the
+        D step's other batches (``others``) too, so the real batch is normalized as in the noisy pass."""
+        if not self.noise_free_marginal:
+            return self._global(logits_real)
+        with noise_layers_off(self.discriminator), frozen_batch_norm_stats(self.discriminator):
+            if self._d_has_batch_norm and self.d_batch_norm == "joint":
+                logits_real = self.discriminator(torch.cat([real, *others]))[: real.shape[0]]  # (B, K)
+            else:
                 logits_real = self.discriminator(real)  # (B, K), with a graph
-            return all_gather_batch(logits_real) if self.marginal_over_ranks else logits_real
-        return self._global(logits_real)
+        return all_gather_batch(logits_real) if self.marginal_over_ranks else logits_real
 
     def discriminator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         if labeled is not None and self.supervised_weight > 0:
@@ -153,12 +159,12 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
                 logits_labeled,
                 y_labeled,
                 self.supervised_weight,
-                self._marginal_logits_real(logits_real, real),
+                self._marginal_logits_real(logits_real, real, fake, x_labeled),
                 self.entropy_weights,
             )
         logits_real, logits_fake = self.discriminate(real, fake)
         return catgan_discriminator_loss(
-            logits_real, logits_fake, marginal_logits_real=self._marginal_logits_real(logits_real, real),
+            logits_real, logits_fake, marginal_logits_real=self._marginal_logits_real(logits_real, real, fake),
             weights=self.entropy_weights,
         )
 

@@ -1,7 +1,7 @@
 """Generators and discriminators, apart from the training code."""
 
 from catgan.nets.conv import ConvDiscriminator, ConvGenerator
-from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, gaussian_noise_off
+from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, noise_layers_off
 from catgan.nets.mlp import MLPDiscriminator, MLPGenerator
 
 __all__ = [
@@ -11,5 +11,5 @@ __all__ = [
     "MLPDiscriminator",
     "MLPGenerator",
     "frozen_batch_norm_stats",
-    "gaussian_noise_off",
+    "noise_layers_off",
 ]

@@ -25,6 +25,18 @@ def test_random_shift_moves_each_image_by_its_own_offset_and_fills_zeros():
         assert out[i].sum() == 1.0 + (2.0 if r >= 0 and c >= 0 else 0.0)
 
 
+def test_random_shift_matches_a_slicing_reference_for_colour_images_of_any_shape():
+    x = torch.rand(16, 3, 5, 7)
+    out = random_shift(x, 2, (3, 5, 7), torch.Generator().manual_seed(3))
+    generator = torch.Generator().manual_seed(3)  # the same draws: dy for every image, then dx
+    dy, dx = 2 - torch.randint(0, 5, (16,), generator=generator), 2 - torch.randint(0, 5, (16,), generator=generator)
+    for i in range(16):
+        expected = torch.zeros(3, 5, 7)
+        r, c = int(dy[i]), int(dx[i])  # pixel (h, w) moves to (h + r, w + c)
+        expected[:, max(r, 0):5 + min(r, 0), max(c, 0):7 + min(c, 0)] = x[i, :, max(-r, 0):5 - max(r, 0), max(-c, 0):7 - max(c, 0)]
+        assert torch.equal(out[i], expected), (i, r, c)
+
+
 def test_random_shift_of_flattened_images_and_zero_shift():
     x = torch.rand(7, 64)
     generator = torch.Generator().manual_seed(1)

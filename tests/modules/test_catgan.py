@@ -242,9 +242,15 @@ def test_noise_free_marginal_takes_the_marginal_from_a_noise_free_pass():
     bn_plain = next(m for m in plain.discriminator.modules() if isinstance(m, nn.BatchNorm1d))
     bn_clean = next(m for m in clean.discriminator.modules() if isinstance(m, nn.BatchNorm1d))
     assert torch.equal(bn_plain.running_mean, bn_clean.running_mean) and bn_clean.num_batches_tracked.item() == 1
+    assert clean._marginal_logits_real(x, x, fake).grad_fn is not None  # D learns from the clean pass
     loss_clean.backward()
-    assert all(p.grad is not None for p in clean.discriminator.parameters())
     assert all(m.training for m in clean.discriminator.modules())  # the noise layers are back on
+    # joint batch norm: the clean pass normalizes the real batch together with the D step's other batches
+    clean.d_batch_norm = "joint"
+    with torch.no_grad():
+        expected_joint = reference(torch.cat([x, fake]))[:60]
+        assert torch.allclose(clean._marginal_logits_real(x, x, fake), expected_joint, atol=1e-6)
+        assert not torch.allclose(expected_joint, reference(x), atol=1e-3)
     with pytest.raises(ValueError, match="needs a discriminator with Gaussian noise"):
         CatGAN(image_shape=(2,), num_classes=3, noise_free_marginal=True,
                discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0))
