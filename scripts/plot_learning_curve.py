@@ -45,7 +45,9 @@ def read_curve(path: str, metric: str, x: str = "epoch") -> Tuple[List[float], L
             f"test/cluster_acc, val/cluster_acc."
         )
     if x == "cpu_hours" and any("cpu_seconds" not in r for r in rows):
-        raise ValueError(f"{path} has rows without 'cpu_seconds' (a run from before it was recorded): use --x hours or epoch.")
+        raise ValueError(
+            f"{path} has rows without 'cpu_seconds' (a run from before it was recorded): use --x hours or epoch."
+        )
     key = {"hours": "seconds", "cpu_hours": "cpu_seconds"}.get(x)
     xs = [int(r["epoch"]) for r in rows] if key is None else [float(r[key]) / 3600.0 for r in rows]
     return xs, [100.0 * (1.0 - float(r[metric])) for r in rows]
@@ -153,8 +155,10 @@ def main() -> None:
     parser.add_argument("--title", default="")
     parser.add_argument("--linear", action="store_true", help="linear error axis (default: log)")
     parser.add_argument(
-        "--x", choices=["epoch", "hours", "cpu_hours"], default="epoch",
-        help="x axis: epoch, training wall time in hours, or the process's CPU time in hours"
+        "--x",
+        choices=["epoch", "hours", "cpu_hours"],
+        default="epoch",
+        help="x axis: epoch, training wall time in hours, or the process's CPU time in hours",
     )
     parser.add_argument("--out", default="docs/images/mnist_learning_curve.png")
     parser.add_argument(

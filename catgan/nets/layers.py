@@ -32,7 +32,9 @@ _BATCH_NORMS = (nn.modules.batchnorm._BatchNorm,)
 def noise_layers_off(module: nn.Module) -> Iterator[None]:
     """Within the block, the ``GaussianNoise`` and dropout layers of ``module`` are in eval mode (no noise, no
     dropout, no random draws); the rest keeps its mode (batch norm in training mode still normalizes by the batch)."""
-    layers = [m for m in module.modules() if isinstance(m, (GaussianNoise, nn.modules.dropout._DropoutNd)) and m.training]
+    layers = [
+        m for m in module.modules() if isinstance(m, (GaussianNoise, nn.modules.dropout._DropoutNd)) and m.training
+    ]
     for layer in layers:
         layer.train(False)
     try:

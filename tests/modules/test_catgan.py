@@ -217,7 +217,11 @@ def test_noise_free_marginal_takes_the_marginal_from_a_noise_free_pass():
     def model(noise_free):
         torch.manual_seed(0)
         return CatGAN(
-            image_shape=(2,), num_classes=3, latent_dim=4, supervised_weight=0.0, noise_free_marginal=noise_free,
+            image_shape=(2,),
+            num_classes=3,
+            latent_dim=4,
+            supervised_weight=0.0,
+            noise_free_marginal=noise_free,
             generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
             discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=1.0, batch_norm=True),
         )
@@ -252,5 +256,9 @@ def test_noise_free_marginal_takes_the_marginal_from_a_noise_free_pass():
         assert torch.allclose(clean._marginal_logits_real(x, x, fake), expected_joint, atol=1e-6)
         assert not torch.allclose(expected_joint, reference(x), atol=1e-3)
     with pytest.raises(ValueError, match="needs a discriminator with Gaussian noise"):
-        CatGAN(image_shape=(2,), num_classes=3, noise_free_marginal=True,
-               discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0))
+        CatGAN(
+            image_shape=(2,),
+            num_classes=3,
+            noise_free_marginal=True,
+            discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.0),
+        )
