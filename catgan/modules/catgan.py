@@ -55,6 +55,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
         adam_eps: float = 1e-8,
+        fused_adam: bool = False,
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
@@ -108,6 +109,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             d_ema_decay,
             d_batch_norm=d_batch_norm,
             adam_eps=adam_eps,
+            fused_adam=fused_adam,
         )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks
@@ -164,7 +166,9 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             )
         logits_real, logits_fake = self.discriminate(real, fake)
         return catgan_discriminator_loss(
-            logits_real, logits_fake, marginal_logits_real=self._marginal_logits_real(logits_real, real, fake),
+            logits_real,
+            logits_fake,
+            marginal_logits_real=self._marginal_logits_real(logits_real, real, fake),
             weights=self.entropy_weights,
         )
 

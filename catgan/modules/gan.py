@@ -40,6 +40,7 @@ class GAN(AdversarialModule):
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
         adam_eps: float = 1e-8,
+        fused_adam: bool = False,
     ) -> None:
         check_gan_loss_kind(loss)
         if gp_weight < 0:
@@ -62,6 +63,7 @@ class GAN(AdversarialModule):
             d_ema_decay,
             d_batch_norm=d_batch_norm,
             adam_eps=adam_eps,
+            fused_adam=fused_adam,
         )
         self.loss_kind = loss
         self.gp_weight = float(gp_weight)

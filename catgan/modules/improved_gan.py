@@ -51,6 +51,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         d_ema_decay: Optional[float] = None,
         d_batch_norm: str = "separate",
         adam_eps: float = 1e-8,
+        fused_adam: bool = False,
         feature_matching_reduction: str = "sum",
     ) -> None:
         if num_classes < 2:
@@ -83,6 +84,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             d_ema_decay,
             d_batch_norm=d_batch_norm,
             adam_eps=adam_eps,
+            fused_adam=fused_adam,
         )
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(

@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+import catgan
 from catgan import CatGAN, ImprovedGAN
 from catgan.nets import MLPDiscriminator, MLPGenerator
 
@@ -93,3 +94,26 @@ def test_improved_gan_feature_matching_uses_joint_features():
 def test_unknown_batch_norm_mode_is_refused():
     with pytest.raises(ValueError, match="d_batch_norm must be one of"):
         bn_model("shared")
+
+
+@pytest.mark.parametrize("cls", [CatGAN, ImprovedGAN, catgan.GAN])
+def test_fused_adam_uses_the_fused_kernel_and_makes_the_same_step(cls):
+    """``fused_adam`` reaches both optimizers, and three steps equal the default kernel's up to float rounding."""
+    params = {}
+    for fused in (False, True):
+        torch.manual_seed(0)
+        model = cls(image_shape=(2,), latent_dim=4, lr_d=1e-2, lr_g=1e-2, fused_adam=fused)
+        optimizers = model.configure_optimizers()
+        assert [bool(opt.defaults["fused"]) for opt in optimizers] == [fused, fused]
+        assert model.hparams.fused_adam is fused
+        net = model.discriminator
+        before = [p.detach().clone() for p in net.parameters()]
+        for step in range(3):
+            optimizers[0].zero_grad()
+            x = torch.randn(8, 2, generator=torch.Generator().manual_seed(step))
+            net(x).pow(2).mean().backward()
+            optimizers[0].step()
+        params[fused] = [p.detach().clone() for p in net.parameters()]
+        assert any(not torch.equal(a, b) for a, b in zip(before, params[fused]))  # the step moved D
+    for a, b in zip(params[False], params[True]):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
