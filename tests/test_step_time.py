@@ -13,19 +13,11 @@ def run(*args):
     return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, cwd=REPO, env=env)
 
 
+DIGITS = ("--config", "configs/digits_catgan.yaml", "--steps", "8", "--warmup", "3")
+
+
 def test_step_time_reports_every_variant_against_the_first():
-    out = run(
-        "--config",
-        "configs/digits_catgan.yaml",
-        "--steps",
-        "8",
-        "--warmup",
-        "3",
-        "--variant",
-        "fp32=",
-        "--variant",
-        "fused Adam=--model.init_args.fused_adam true",
-    )
+    out = run(*DIGITS, "--variant", "fp32=", "--variant", "fused Adam=--model.init_args.fused_adam true")
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.splitlines()
     assert "5 timed steps per measurement" in lines[0]
@@ -36,19 +28,9 @@ def test_step_time_reports_every_variant_against_the_first():
 
 
 def test_step_time_names_a_failing_variant_and_bad_arguments():
-    out = run(
-        "--config",
-        "configs/digits_catgan.yaml",
-        "--steps",
-        "8",
-        "--warmup",
-        "3",
-        "--variant",
-        "typo=--model.init_args.no_such_option 1",
-    )
+    out = run(*DIGITS, "--variant", "typo=--model.init_args.no_such_option 1")
     assert out.returncode != 0 and "the variant '--model.init_args.no_such_option 1' failed" in out.stderr
     assert "--variant takes NAME=ARGS" in run("--config", "configs/digits_catgan.yaml", "--variant", "bf16").stderr
-    assert (
-        "must be below --steps" in run("--config", "configs/digits_catgan.yaml", "--steps", "5", "--warmup", "5").stderr
-    )
+    bad_warmup = run("--config", "configs/digits_catgan.yaml", "--steps", "5", "--warmup", "5")
+    assert "must be below --steps" in bad_warmup.stderr
     assert "no config file" in run("--config", "configs/nope.yaml").stderr
