@@ -224,16 +224,24 @@ def improved_gan_discriminator_loss(
     logits_labeled: Optional[Tensor] = None,
     labels: Optional[Tensor] = None,
     supervised_weight: float = 1.0,
+    entropy_weight: float = 0.0,
 ) -> LossAndParts:
     """Improved-GAN discriminator loss (to minimize), optionally with the supervised cross-entropy.
 
         L_D = E_real[softplus(-l(x))] + E_fake[softplus(l(G(z)))] + supervised_weight * CE(labeled)
+              + entropy_weight * mean_i H[p(y|x_i)]
 
     i.e. -E[log D(x)] - E[log(1 - D(G(z)))] with D = sigmoid(l), plus the K-class cross-entropy on
     labeled data. logits_real: (B, K) on unlabeled real data; logits_fake: (M, K) on generated data;
     logits_labeled: (L, K) with ``labels`` (L,). Computed in float32 from logsumexp and softplus, so
     it is finite for logits of any finite size (tested up to +-1e4).
+
+    The last term (off by default) is entropy minimization on the unlabeled real data over the K real classes
+    (Grandvalet & Bengio 2005; the "Ent" term of Dai et al. 2017, ``ent_weight``; CatGAN's D has it with weight 1),
+    logged as ``conditional_entropy_real`` either way.
     """
+    if entropy_weight < 0:
+        raise ValueError(f"improved_gan_discriminator_loss: entropy_weight must be >= 0, got {entropy_weight}.")
     if logits_real.dim() != 2 or logits_fake.dim() != 2 or logits_real.shape[1] != logits_fake.shape[1]:
         raise ValueError(
             f"improved_gan_discriminator_loss: expected (B, K) and (M, K) logits, got "
@@ -243,8 +251,12 @@ def improved_gan_discriminator_loss(
     lse_fake = torch.logsumexp(logits_fake.float(), dim=1)  # (M,) l(G(z))
     loss_real = F.softplus(-lse_real).mean()  # -log D(x)
     loss_fake = F.softplus(lse_fake).mean()  # -log(1 - D(G(z)))
+    entropy_real = conditional_entropy(logits_real)
     loss = loss_real + loss_fake
+    if entropy_weight:
+        loss = loss + entropy_weight * entropy_real
     parts = {
+        "conditional_entropy_real": entropy_real,
         "loss_real": loss_real,
         "loss_fake": loss_fake,
         "logsumexp_real": lse_real.mean(),

@@ -132,3 +132,33 @@ def test_feature_matching_mean_reduction_is_the_sum_over_the_number_of_features(
     assert parts["feature_distance"].item() == pytest.approx(5 * expected, rel=1e-5)  # logged as the sum either way
     with pytest.raises(ValueError, match="reduction must be 'sum' or 'mean'"):
         losses.feature_matching_loss(real, fake, reduction="max")
+
+
+def test_entropy_weight_adds_the_real_data_entropy_by_hand(logits):
+    """entropy_weight w adds w * mean_i H[softmax(logits_real_i)] (NumPy), logged whatever the weight."""
+    real = logits["real"].numpy()
+    log_p = real - np_logsumexp(real)[:, None]
+    entropy = -(np.exp(log_p) * log_p).sum(axis=1).mean()
+    base, parts0 = losses.improved_gan_discriminator_loss(logits["real"], logits["fake"])
+    weighted, parts = losses.improved_gan_discriminator_loss(logits["real"], logits["fake"], entropy_weight=0.3)
+    assert parts0["conditional_entropy_real"].item() == pytest.approx(entropy, rel=1e-5)
+    assert parts["conditional_entropy_real"].item() == pytest.approx(entropy, rel=1e-5)
+    assert weighted.item() == pytest.approx(base.item() + 0.3 * entropy, rel=1e-5)
+    with pytest.raises(ValueError, match="entropy_weight must be >= 0"):
+        losses.improved_gan_discriminator_loss(logits["real"], logits["fake"], entropy_weight=-0.1)
+
+
+def test_entropy_weight_gradient_sharpens_real_predictions():
+    """The entropy term's own gradient: a descent step makes D more certain about a real example (the top logit
+    grows, the lowest shrinks), and it sums to zero over the classes (entropy ignores a shift of all logits)."""
+    real = torch.tensor([[1.0, 0.5, 0.0, -0.5]], requires_grad=True)
+    fake = torch.zeros(1, 4)
+    with_term, _ = losses.improved_gan_discriminator_loss(real, fake, entropy_weight=1.0)
+    without, _ = losses.improved_gan_discriminator_loss(real, fake)
+    (grad_with,) = torch.autograd.grad(with_term, real)
+    (grad_without,) = torch.autograd.grad(without, real)
+    entropy_grad = grad_with - grad_without
+    assert entropy_grad.sum().abs().item() < 1e-6  # softmax entropy ignores a shift of all logits
+    stepped = (real - 0.5 * entropy_grad).detach()
+    assert losses.entropy(stepped).item() < losses.entropy(real.detach()).item()
+    assert entropy_grad[0, 0] < 0 < entropy_grad[0, 3]  # the largest logit grows, the smallest shrinks

@@ -27,6 +27,8 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
     adversarial module, only the D step's real unlabeled batch does.
 
     ``feature_matching_reduction="mean"`` takes the mean over units instead of the sum, as the official code.
+    ``entropy_weight`` w adds w * mean_i H[p(y|x_i)] on the unlabeled real batch to L_D (entropy minimization over
+    the K real classes: Dai et al. 2017's "Ent" term; 0, the default, is Salimans et al.'s loss).
     ``predict_step`` returns argmax over the K real classes; ``sample(n)`` draws images. Other
     arguments: see :class:`~catgan.modules.base.AdversarialModule`.
     """
@@ -53,6 +55,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         adam_eps: float = 1e-8,
         fused_adam: bool = False,
         feature_matching_reduction: str = "sum",
+        entropy_weight: float = 0.0,
     ) -> None:
         if num_classes < 2:
             raise ValueError(
@@ -61,6 +64,10 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
+        if entropy_weight < 0:
+            raise ValueError(
+                f"entropy_weight must be >= 0 (D minimizes the entropy of real data), got {entropy_weight}."
+            )
         if feature_matching_reduction not in ("sum", "mean"):
             raise ValueError(
                 f"feature_matching_reduction must be 'sum' (the paper's squared norm) or 'mean' (the official "
@@ -94,6 +101,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             )
         self.supervised_weight = float(supervised_weight)
         self.feature_matching_reduction = feature_matching_reduction
+        self.entropy_weight = float(entropy_weight)
         self.init_classifier_metrics(self.num_classes)
         self.save_hyperparameters()
 
@@ -106,10 +114,10 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             x_labeled, y_labeled = labeled
             logits_real, logits_fake, logits_labeled = self.discriminate(real, fake, x_labeled)
             return improved_gan_discriminator_loss(
-                logits_real, logits_fake, logits_labeled, y_labeled, self.supervised_weight
+                logits_real, logits_fake, logits_labeled, y_labeled, self.supervised_weight, self.entropy_weight
             )
         logits_real, logits_fake = self.discriminate(real, fake)
-        return improved_gan_discriminator_loss(logits_real, logits_fake)
+        return improved_gan_discriminator_loss(logits_real, logits_fake, entropy_weight=self.entropy_weight)
 
     def generator_loss(self, real: Tensor, fake: Tensor, labeled: Labeled) -> LossAndParts:
         # D's parameters are frozen by the base loop, its batch-norm statistics by discriminate_generated

@@ -199,3 +199,20 @@ def test_adam_eps_damps_a_step_on_tiny_gradients():
         moved[eps] = (weight.detach() - before).abs().mean().item()
     assert moved[1e-8] == pytest.approx(1e-2, rel=1e-3)  # the full lr
     assert moved[1e-2] == pytest.approx(1e-2 * 1e-4 / (1e-4 + 1e-2), rel=1e-2)  # ~1 % of it
+
+
+def test_entropy_weight_reaches_the_discriminator_loss_with_and_without_labels():
+    """ImprovedGAN(entropy_weight=w): D's loss is the plain loss plus w * H(D(real)), labeled or not."""
+    x, y = blobs(30)
+    real, fake = x[:12], torch.randn(12, 2)
+    plain, weighted = small_improved_gan(1e-3, 1e-3), small_improved_gan(1e-3, 1e-3)
+    weighted.entropy_weight = 0.5
+    assert ImprovedGAN(image_shape=(2,), num_classes=3, entropy_weight=0.5).hparams.entropy_weight == 0.5
+    for labeled in (None, (x[12:18], y[12:18])):
+        loss_plain, parts = plain.discriminator_loss(real, fake, labeled)
+        loss_weighted, _ = weighted.discriminator_loss(real, fake, labeled)
+        entropy = parts["conditional_entropy_real"].item()
+        assert entropy > 0.01
+        assert loss_weighted.item() == pytest.approx(loss_plain.item() + 0.5 * entropy, rel=1e-5)
+    with pytest.raises(ValueError, match="entropy_weight must be >= 0"):
+        ImprovedGAN(image_shape=(2,), num_classes=3, entropy_weight=-1.0)
