@@ -1,6 +1,8 @@
 #!/bin/bash
 # Unsupervised MNIST CatGAN screen on the GPU machine: tuning seed 100, validation clustering error, one process per variant.
-# bash .gpu/screen.sh SECONDS EPOCHS
+# bash screen.sh SECONDS EPOCHS BATCH (run from the repository root on the GPU machine; BATCH 1: runs a-n, 2: o-zb).
+# As run: bash screen.sh 450 30 1, then bash screen.sh 290 30 2 (the MNIST gz files and the wheels of jsonargparse,
+# docstring-parser and typeshed-client in .gpu/, carried there; the GPU image has torch and lightning).
 T=$1; E=$2
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
@@ -8,6 +10,24 @@ python3 -c "import torch, lightning, catgan.cli; print(torch.__version__, lightn
 R=$OUT/res; mkdir -p $R
 N=--model.init_args; D=$N.discriminator.init_args
 K20="$N.noise_free_marginal true $N.num_clusters 20"
+if [ "$3" = 1 ]; then
+declare -A V=(
+ [a_base]=""
+ [b_nfm]="$N.noise_free_marginal true"
+ [c_k20]="$K20"
+ [d_k20_s1]="$K20 --seed_everything 1100"
+ [e_k20_s2]="$K20 --seed_everything 2100"
+ [f_k20_bs250]="$K20 --data.init_args.batch_size 250"
+ [g_k20_bs500_lr2e3]="$K20 --data.init_args.batch_size 500 $N.lr_d 2e-3 $N.lr_g 2e-3"
+ [h_k20_g1]="$K20 $N.g_steps 1"
+ [i_k20_lr2e4]="$K20 $N.lr_d 2e-4 $N.lr_g 2e-4"
+ [j_k20_fm1]="$K20 $N.feature_matching_weight 1.0"
+ [k_k20_marg2]="$K20 $N.entropy_weights [2.0,1.0,1.0]"
+ [l_k20_condreal03]="$K20 $N.entropy_weights [1.0,0.3,1.0]"
+ [m_k30]="$N.noise_free_marginal true $N.num_clusters 30"
+ [n_k20_hnoise03]="$K20 $D.noise_std 0.3"
+)
+else
 declare -A V=(
  [o_k20_hn03_lr2e4]="$K20 $D.noise_std 0.3 $N.lr_d 2e-4 $N.lr_g 2e-4"
  [p_k20_hn03_s1]="$K20 $D.noise_std 0.3 --seed_everything 1100"
@@ -24,12 +44,13 @@ declare -A V=(
  [za_k20_hn03_g1]="$K20 $D.noise_std 0.3 $N.g_steps 1"
  [zb_k20_hn03_lr2e4_s1]="$K20 $D.noise_std 0.3 $N.lr_d 2e-4 $N.lr_g 2e-4 --seed_everything 1100"
 )
+fi
 for name in "${!V[@]}"; do
   timeout $T python3 scripts/reproduce.py --config configs/mnist_catgan_unsupervised.yaml --seeds 100 --curve \
     --metric val/cluster_acc --out $R/$name -- --data.init_args.data_dir .gpu/data --torch_threads 1 \
     --trainer.max_epochs $E --trainer.enable_progress_bar false ${V[$name]} > $R/$name.log 2>&1 &
 done
-sleep 60; echo "after 90 s:"; for f in $R/*.log; do echo "$f: $(tail -c 300 $f | tr '\n' ' ')"; done | cut -c1-400
+sleep 60; echo "after 60 s:"; for f in $R/*.log; do echo "$f: $(tail -c 300 $f | tr '\n' ' ')"; done | cut -c1-400
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
 wait
 for d in $R/*/; do python3 - "$d" <<'PY'
