@@ -141,7 +141,7 @@ def test_unknown_gan_loss_kind_names_the_choices():
 
 def test_gradient_penalty_of_a_linear_critic():
     """For D(x) = w.x the input gradient is w everywhere, so the penalty is (||w|| - 1)^2 exactly."""
-    critic = torch.nn.Linear(3, 1, bias=False)
+    critic = torch.torch.nn.Linear(3, 1, bias=False)
     with torch.no_grad():
         critic.weight.copy_(torch.tensor([[3.0, 0.0, 4.0]]))
     penalty, parts = losses.gradient_penalty(critic, torch.randn(8, 3), torch.randn(8, 3))
@@ -195,7 +195,7 @@ def test_gan_losses_are_finite_for_any_scores(scores, kind):
 def test_losses_under_bf16_autocast(scale):
     """Logits from a bf16 matmul: the losses are computed in float32 and stay finite and close."""
     torch.manual_seed(0)
-    layer = torch.nn.Linear(16, 10)
+    layer = torch.torch.nn.Linear(16, 10)
     x = torch.randn(32, 16) * scale
     with torch.autocast("cpu", dtype=torch.bfloat16):
         logits = layer(x)
@@ -222,3 +222,68 @@ def test_catgan_entropy_weights_scale_each_term():
     g_loss, _ = losses.catgan_generator_loss(fake, weights=(0.5, 0.3, 2.0))
     assert torch.allclose(g_loss, -0.5 * losses.marginal_entropy(fake) + 2.0 * h_f)  # b is D's only
     assert torch.allclose(losses.catgan_discriminator_loss(real, fake)[0], -h_m + h_r - h_f)  # the paper's (1, 1, 1)
+
+
+# ----------------------------------------------------------------------------- virtual adversarial training
+
+
+def test_virtual_adversarial_loss_finds_the_only_sensitive_direction_and_its_kl():
+    """A classifier that reads only x[0]: the power iteration must find +-e0, and the loss is the hand-computed
+    KL(p(x) || p(x +- eps e0)) for the sign of the random start (the Hessian keeps that sign)."""
+
+    def classify(x):  # (B, 3) -> (B, 2) logits [2 x0, 0]
+        return torch.stack([2.0 * x[:, 0], torch.zeros_like(x[:, 0])], dim=1)
+
+    x = torch.tensor([[0.3, -1.0, 2.0], [-0.5, 0.7, 0.1]])
+    eps = 0.8
+
+    def kl(a, b):  # KL(softmax([2a, 0]) || softmax([2b, 0])) for one example, by hand
+        p, q = 1 / (1 + math.exp(-2 * a)), 1 / (1 + math.exp(-2 * b))
+        return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
+
+    torch.manual_seed(3)
+    start = torch.randn_like(x)  # the direction the loss will draw with the same seed
+    torch.manual_seed(3)
+    loss, parts = losses.virtual_adversarial_loss(classify, x, eps=eps)
+    signs = torch.sign(start[:, 0])
+    expected = sum(kl(float(x[i, 0]), float(x[i, 0] + signs[i] * eps)) for i in range(2)) / 2
+    assert loss.item() == pytest.approx(expected, rel=1e-4)
+    assert parts["vat"].item() == pytest.approx(expected, rel=1e-4)
+    # the axis it found is the worst one: no random direction of that norm changes the prediction more than
+    # the larger of the two signs along it (the power method finds the axis; the sign is the random start's)
+    worst = sum(max(kl(float(x[i, 0]), float(x[i, 0] + s * eps)) for s in (1, -1)) for i in range(2)) / 2
+    torch.manual_seed(0)
+    for _ in range(20):
+        r = F.normalize(torch.randn_like(x), dim=1) * eps
+        p, q = F.log_softmax(classify(x), 1), F.log_softmax(classify(x + r), 1)
+        assert (p.exp() * (p - q)).sum(1).mean().item() <= worst + 1e-6
+
+
+def test_virtual_adversarial_loss_gradient_treats_the_target_as_a_constant():
+    """The loss's gradient is that of KL(p_const || q(x + r)) with r fixed: the clean pass has no graph."""
+    torch.manual_seed(0)
+    net = torch.nn.Linear(4, 3)
+    x = torch.randn(6, 4)
+    torch.manual_seed(1)
+    loss, _ = losses.virtual_adversarial_loss(net, x, eps=1.5)
+    loss.backward()
+    grad = net.weight.grad.clone()
+    # recompute the perturbation the same way, then the loss with a constant target
+    net.zero_grad()
+    torch.manual_seed(1)
+    d = torch.randn_like(x)
+    d = d / d.norm(dim=1, keepdim=True)
+    d.requires_grad_(True)
+    p = F.log_softmax(net(x), 1).detach()
+    q = F.log_softmax(net(x + 1e-3 * d), 1)
+    (g,) = torch.autograd.grad((p.exp() * (p - q)).sum(1).mean(), d)
+    r = 1.5 * g / g.norm(dim=1, keepdim=True)
+    q = F.log_softmax(net(x + r), 1)
+    (p.exp() * (p - q)).sum(1).mean().backward()
+    torch.testing.assert_close(grad, net.weight.grad, rtol=1e-3, atol=1e-6)
+    assert grad.abs().sum() > 0
+
+
+def test_virtual_adversarial_loss_refuses_bad_settings():
+    with pytest.raises(ValueError, match="eps > 0"):
+        losses.virtual_adversarial_loss(torch.nn.Linear(2, 3), torch.randn(4, 2), eps=0.0)

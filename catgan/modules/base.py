@@ -36,7 +36,8 @@ from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.
     model_class_name,
     resolve_image_shape,
 )
-from catgan.nets.layers import frozen_batch_norm_stats
+from catgan.losses import virtual_adversarial_loss
+from catgan.nets.layers import frozen_batch_norm_stats, noise_layers_off
 
 # A network may be given as an nn.Module instance or as a factory (a class, or jsonargparse's
 # class_path/init_args in YAML) called as Generator(latent_dim, image_shape) or
@@ -99,6 +100,12 @@ class AdversarialModule(pl.LightningModule):
             parameters, equal to the default (foreach) kernel up to float rounding; on one CPU thread it cut a
             PI-MNIST step by ~2-3 ms per optimizer (README, "Speed"). Off by default, so runs recorded without
             it repeat bit for bit.
+        vat_weight / vat_eps / vat_xi: virtual adversarial training of D (Miyato et al. 2018): adds
+            ``vat_weight * mean_i KL(p(y|x_i) || p(y|x_i + r_i))`` on the real unlabeled batch to D's loss, r_i of
+            L2 norm ``vat_eps`` (in the data's units) found by one power iteration with step ``vat_xi``
+            (``catgan.losses.virtual_adversarial_loss``). Its passes run with D's Gaussian noise and dropout off
+            (the smoothness of the function that classifies at evaluation) and batch norm by the real batch's own
+            statistics, running statistics untouched. Logged as ``train/d/vat``. 0 (default): no term.
         n_critic: discriminator updates per generator turn (one per batch).
         g_steps: generator updates per generator turn.
         latent_distribution: ``uniform`` on [-1, 1] (the paper's) or ``normal``.
@@ -152,9 +159,18 @@ class AdversarialModule(pl.LightningModule):
         d_batch_norm: str = "separate",
         adam_eps: float = 1e-8,
         fused_adam: bool = False,
+        vat_weight: float = 0.0,
+        vat_eps: float = 2.0,
+        vat_xi: float = 1e-3,
     ) -> None:
         super().__init__()
         self.fused_adam = bool(fused_adam)
+        if vat_weight < 0 or not vat_eps > 0 or not vat_xi > 0:
+            raise ValueError(
+                f"vat_weight must be >= 0 (0: no VAT term) and vat_eps, vat_xi > 0 (e.g. 1.0, 2.0, 1e-3); got "
+                f"vat_weight={vat_weight}, vat_eps={vat_eps}, vat_xi={vat_xi}."
+            )
+        self.vat_weight, self.vat_eps, self.vat_xi = float(vat_weight), float(vat_eps), float(vat_xi)
         if not adam_eps > 0:
             raise ValueError(f"adam_eps must be > 0 (Adam's epsilon, default 1e-8), got {adam_eps}.")
         self.adam_eps = float(adam_eps)
@@ -181,6 +197,11 @@ class AdversarialModule(pl.LightningModule):
             discriminator, self.default_discriminator, self.image_shape, self.discriminator_outputs
         )
         self._d_has_batch_norm = has_batch_norm(self.discriminator)
+        if self.vat_weight > 0 and self.discriminator_outputs < 2:
+            raise ValueError(
+                f"vat_weight={vat_weight} needs a classifier D (K >= 2 class logits, as CatGAN's and ImprovedGAN's): "
+                f"a D with {self.discriminator_outputs} output has no class distribution to smooth; use vat_weight 0."
+            )
         self.d_batch_norm = d_batch_norm
         self.ema_decay = ema_decay
         self.generator_ema: Optional[AveragedModel] = None
@@ -342,6 +363,8 @@ class AdversarialModule(pl.LightningModule):
         with torch.no_grad():
             fake = self.generator(self.sample_latent(batch_size))
         d_loss, d_parts = self.discriminator_loss(real, fake, labeled)
+        if self.vat_weight > 0:
+            d_loss, d_parts = self._with_virtual_adversarial_term(d_loss, d_parts, real)
         self._check_finite("discriminator", d_loss, d_parts)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
@@ -374,6 +397,13 @@ class AdversarialModule(pl.LightningModule):
                 on_epoch=False,
                 batch_size=batch_size,
             )
+
+    def _with_virtual_adversarial_term(self, loss: Tensor, parts: Dict[str, Tensor], real: Tensor) -> LossAndParts:
+        """``loss + vat_weight * VAT(real)`` (see ``vat_weight``), with ``vat`` in the logged parts."""
+        with noise_layers_off(self.discriminator), frozen_batch_norm_stats(self.discriminator):
+            vat, vat_parts = virtual_adversarial_loss(self.discriminator, real, self.vat_eps, self.vat_xi)
+        loss = loss + self.vat_weight * vat
+        return loss, {**parts, **vat_parts, "loss": loss.detach()}
 
     def _should_log_step(self) -> bool:
         """Whether this batch logs its loss terms: only on the steps the loggers write (every

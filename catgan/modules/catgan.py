@@ -56,6 +56,9 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         d_batch_norm: str = "separate",
         adam_eps: float = 1e-8,
         fused_adam: bool = False,
+        vat_weight: float = 0.0,
+        vat_eps: float = 2.0,
+        vat_xi: float = 1e-3,
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
@@ -110,6 +113,9 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             d_batch_norm=d_batch_norm,
             adam_eps=adam_eps,
             fused_adam=fused_adam,
+            vat_weight=vat_weight,
+            vat_eps=vat_eps,
+            vat_xi=vat_xi,
         )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks

@@ -54,6 +54,9 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         d_batch_norm: str = "separate",
         adam_eps: float = 1e-8,
         fused_adam: bool = False,
+        vat_weight: float = 0.0,
+        vat_eps: float = 2.0,
+        vat_xi: float = 1e-3,
         feature_matching_reduction: str = "sum",
         entropy_weight: float = 0.0,
     ) -> None:
@@ -92,6 +95,9 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             d_batch_norm=d_batch_norm,
             adam_eps=adam_eps,
             fused_adam=fused_adam,
+            vat_weight=vat_weight,
+            vat_eps=vat_eps,
+            vat_xi=vat_xi,
         )
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(

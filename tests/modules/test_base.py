@@ -2,9 +2,11 @@
 
 import copy
 
+import lightning.pytorch as pl
 import pytest
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
 import catgan
 from catgan import CatGAN, ImprovedGAN
@@ -117,3 +119,80 @@ def test_fused_adam_uses_the_fused_kernel_and_makes_the_same_step(cls):
         assert any(not torch.equal(a, b) for a, b in zip(before, params[fused]))  # the step moved D
     for a, b in zip(params[False], params[True]):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def vat_model(vat_weight, cls=CatGAN):
+    torch.manual_seed(0)
+    return cls(
+        image_shape=(2,),
+        num_classes=3,
+        latent_dim=4,
+        lr_d=1e-2,
+        lr_g=1e-2,
+        vat_weight=vat_weight,
+        vat_eps=0.5,
+        generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
+        discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.5, input_noise_std=0.5, batch_norm=True),
+    ).train()
+
+
+def one_step(model, real):
+    trainer = pl.Trainer(
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        limit_val_batches=0,
+    )
+    torch.manual_seed(5)
+    trainer.fit(model, train_dataloaders=DataLoader([{"unlabeled": real}], batch_size=None))
+    return trainer
+
+
+@pytest.mark.parametrize("cls", [CatGAN, ImprovedGAN])
+def test_vat_term_changes_the_d_update_but_not_the_running_statistics(cls):
+    """``vat_weight`` adds the VAT term to D's step (a different update, ``train/d/vat`` logged), and its extra
+    passes leave batch norm's running statistics as the plain step leaves them."""
+    real, _ = batches()
+    plain, vat = vat_model(0.0, cls), vat_model(1.0, cls)
+    one_step(plain, real)
+    trainer = one_step(vat, real)
+    assert float(trainer.callback_metrics["train/d/vat"]) > 0
+    assert "train/d/vat" not in plain.trainer.callback_metrics
+    for a, b in zip(bn_stats(plain.discriminator), bn_stats(vat.discriminator)):
+        assert torch.equal(torch.as_tensor(a), torch.as_tensor(b))
+    moved = [not torch.allclose(p, q) for p, q in zip(plain.discriminator.parameters(), vat.discriminator.parameters())]
+    assert any(moved)
+    assert all(m.training for m in vat.discriminator.modules())  # the noise layers are back on
+
+
+def test_vat_term_is_the_loss_of_the_noise_free_discriminator():
+    """The term the step adds is ``virtual_adversarial_loss`` of D with its Gaussian noise off (batch norm by the
+    batch), times ``vat_weight``."""
+    real, _ = batches()
+    model = vat_model(2.0)
+    base = torch.tensor(1.0)
+    torch.manual_seed(7)
+    loss, parts = model._with_virtual_adversarial_term(base, {"loss": base}, real)
+    reference = copy.deepcopy(model.discriminator)
+    for m in reference.modules():
+        if type(m).__name__ == "GaussianNoise":
+            m.eval()
+    torch.manual_seed(7)
+    expected, _ = catgan.losses.virtual_adversarial_loss(reference, real, eps=0.5, xi=1e-3)
+    assert torch.allclose(loss, base + 2.0 * expected, atol=1e-6)
+    assert torch.allclose(parts["vat"], expected.detach(), atol=1e-6) and parts["loss"] == loss.detach()
+    assert loss.requires_grad  # D learns from it
+
+
+def test_vat_needs_a_classifier_discriminator():
+    class OneOutput(catgan.modules.base.AdversarialModule):  # a binary GAN's D: one score, no classes
+        discriminator_outputs = 1
+
+    with pytest.raises(ValueError, match="needs a classifier D"):
+        OneOutput(image_shape=(2,), latent_dim=4, vat_weight=1.0)
+    OneOutput(image_shape=(2,), latent_dim=4)  # without VAT it builds
+    with pytest.raises(ValueError, match="vat_weight must be >= 0"):
+        vat_model(-1.0)
