@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from catgan.distributed import broadcast_module_state
+from catgan.losses import virtual_adversarial_loss
 from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.base is where users found them)
     build_network,
     check_checkpoint_class,
@@ -36,7 +37,6 @@ from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.
     model_class_name,
     resolve_image_shape,
 )
-from catgan.losses import virtual_adversarial_loss
 from catgan.nets.layers import frozen_batch_norm_stats, noise_layers_off
 
 # A network may be given as an nn.Module instance or as a factory (a class, or jsonargparse's
