@@ -20,7 +20,7 @@ unlabeled data only: forward passes of generated or labeled batches run with fro
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import lightning.pytorch as pl
 import torch
@@ -37,7 +37,7 @@ from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.
     model_class_name,
     resolve_image_shape,
 )
-from catgan.nets.layers import frozen_batch_norm_stats, noise_layers_off
+from catgan.nets.layers import frozen_batch_norm_stats, frozen_parameters, has_batch_norm, noise_layers_off
 
 # A network may be given as an nn.Module instance or as a factory (a class, or jsonargparse's
 # class_path/init_args in YAML) called as Generator(latent_dim, image_shape) or
@@ -64,23 +64,6 @@ def warmed_up_ema(decay: float) -> Callable[[list, list, Tensor], None]:
             torch._foreach_copy_(averaged, current)
 
     return update
-
-
-def has_batch_norm(module: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
-
-
-@contextlib.contextmanager
-def frozen_parameters(module: nn.Module) -> Iterator[None]:
-    """No weight gradients for ``module`` inside the block (gradients still flow through it)."""
-    params = [p for p in module.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p in params:
-            p.requires_grad_(True)
 
 
 class AdversarialModule(pl.LightningModule):

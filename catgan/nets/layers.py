@@ -1,4 +1,5 @@
-"""Small building blocks shared by the networks: Gaussian noise layers and batch-norm statistic freezing."""
+"""Small building blocks shared by the networks and the training loop: Gaussian noise layers, switching noise off,
+batch-norm statistic freezing and parameter freezing."""
 
 from __future__ import annotations
 
@@ -60,3 +61,20 @@ def frozen_batch_norm_stats(module: nn.Module) -> Iterator[None]:
     finally:
         for layer in layers:
             layer.track_running_stats = True
+
+
+def has_batch_norm(module: nn.Module) -> bool:
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
+@contextlib.contextmanager
+def frozen_parameters(module: nn.Module) -> Iterator[None]:
+    """No weight gradients for ``module`` inside the block (gradients still flow through it)."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
