@@ -2,15 +2,14 @@
 
 import copy
 
-import lightning.pytorch as pl
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
 import catgan
 from catgan import CatGAN, ImprovedGAN
 from catgan.nets import MLPDiscriminator, MLPGenerator
+from tests.modules.test_catgan import one_batch_fit
 
 
 def bn_model(mode, cls=CatGAN):
@@ -137,18 +136,8 @@ def vat_model(vat_weight, cls=CatGAN):
 
 
 def one_step(model, real):
-    trainer = pl.Trainer(
-        max_epochs=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        limit_val_batches=0,
-    )
     torch.manual_seed(5)
-    trainer.fit(model, train_dataloaders=DataLoader([{"unlabeled": real}], batch_size=None))
-    return trainer
+    return one_batch_fit(model, {"unlabeled": real})
 
 
 @pytest.mark.parametrize("cls", [CatGAN, ImprovedGAN])
