@@ -4,7 +4,8 @@ into one PNG.
 
 Reads the ``*_curve.json`` files that ``scripts/reproduce.py --curve`` (catgan/curves.py) writes after
 every epoch, or reproduce.py's per-run JSON records that hold a ``curve``. Each curve is given as
-``LABEL=PATH`` (or just PATH, labelled by its file name); ``--hline LABEL=VALUE`` draws reference
+``LABEL=PATH`` (or just PATH, labelled by its file name), ``PATH@METRIC`` to plot another metric of that
+file than ``--metric`` (e.g. ``test/acc_raw``, the raw D beside the averaged one); ``--hline LABEL=VALUE`` draws reference
 errors in percent (e.g. the paper's number). ``--project TARGET`` prints, per curve, the epoch at which
 two least-squares fits of its error reach TARGET % (see ``projected_epoch``): extrapolations, not
 measurements.
@@ -92,6 +93,15 @@ def projection_text(epochs: Sequence[int], errors: Sequence[float], target: floa
         return f"not projected ({error})"
 
 
+def split_metric(path: str, metric: str) -> Tuple[str, str]:
+    """``PATH@METRIC`` plots METRIC of that file (e.g. ``test/acc_raw`` beside ``test/acc`` of the same run);
+    a plain PATH uses ``metric``."""
+    if "@" in path:
+        path, own = path.rsplit("@", 1)
+        return path, own
+    return path, metric
+
+
 def split_label(spec: str) -> Tuple[str, str]:
     if "=" in spec:
         label, value = spec.rsplit("=", 1)
@@ -116,7 +126,8 @@ def plot(
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     for spec in curves:
         label, path = split_label(spec)
-        xs, errors = read_curve(path, metric, x)
+        path, curve_metric = split_metric(path, metric)
+        xs, errors = read_curve(path, curve_metric, x)
         ax.plot(xs, errors, marker="o", markersize=3, linewidth=1.5, label=label)
     for spec in hlines:
         label, value = split_label(spec)
@@ -149,7 +160,7 @@ def plot(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("curves", nargs="+", help="LABEL=PATH or PATH of a curve JSON")
+    parser.add_argument("curves", nargs="+", help="LABEL=PATH, PATH or LABEL=PATH@METRIC of a curve JSON")
     parser.add_argument("--metric", default="test/acc", help="accuracy whose complement is plotted")
     parser.add_argument("--hline", action="append", default=[], help="LABEL=VALUE: a reference error in %%")
     parser.add_argument("--title", default="")
@@ -178,7 +189,7 @@ def main() -> None:
         )
         for spec in args.curves:
             label, path = split_label(spec)
-            epochs, errors = read_curve(path, args.metric)
+            epochs, errors = read_curve(*split_metric(path, args.metric))
             print(
                 f"  {label}: {errors[-1]:.2f} % at epoch {epochs[-1]}; "
                 + projection_text(epochs, errors, args.project, args.project_from)

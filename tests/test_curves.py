@@ -87,6 +87,20 @@ def test_plot_writes_a_png(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_curve_can_name_its_own_metric(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"epochs": [{"epoch": 1, "test/acc": 0.9, "test/acc_raw": 0.8}]}))
+    assert plot_learning_curve.split_metric(f"{path}@test/acc_raw", "test/acc") == (str(path), "test/acc_raw")
+    assert plot_learning_curve.split_metric(str(path), "test/acc") == (str(path), "test/acc")
+    label, spec = plot_learning_curve.split_label(f"raw D={path}@test/acc_raw")
+    assert label == "raw D"
+    _, errors = plot_learning_curve.read_curve(*plot_learning_curve.split_metric(spec, "test/acc"))
+    assert errors == pytest.approx([20.0])
+    out = tmp_path / "both.png"
+    plot_learning_curve.plot([f"averaged={path}", f"raw={path}@test/acc_raw"], str(out))
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_projected_epoch_recovers_the_epoch_of_an_exact_curve():
     epochs = list(range(1, 31))
     log_linear = [20.0 * math.exp(-0.05 * e) for e in epochs]  # 5 % at epoch ln(4) / 0.05
