@@ -33,7 +33,9 @@ class MLPDiscriminator(nn.Module):
     of smayru/catgan's MLP (input noise, then noise on every pre-activation; use ``head_noise_std=0`` for its
     noise-free output layer). Noise before batch norm is relative to the Linear's output scale, so it
     weakens as the weights grow. ``features(x)`` returns the last hidden layer before the head's input noise (for feature matching,
-    as Improved-GAN's code matches the last dense layer's outputs).
+    as Improved-GAN's code matches the last dense layer's outputs); ``features_before_activation=True`` returns it
+    before its nonlinearity (after batch norm, if any), so a feature-matching G gets the full gradient where
+    D puts generated data in the leaky ReLU's flat part (the D-wins state of the PI-MNIST README section).
 
     ``weight_norm=True`` reparameterizes every Linear layer as w = g * v / ||v|| (Salimans & Kingma 2016,
     ``torch.nn.utils.parametrizations.weight_norm``: parameters ``g`` and ``v`` instead of ``weight``), the
@@ -67,6 +69,7 @@ class MLPDiscriminator(nn.Module):
         noise_before_norm: bool = False,
         head_noise_std: float | None = None,
         weight_norm_init_noise: bool = False,
+        features_before_activation: bool = False,
     ) -> None:
         super().__init__()
         if not train_hidden_scale and not weight_norm:
@@ -86,6 +89,9 @@ class MLPDiscriminator(nn.Module):
                 "(it runs the data-dependent init with the noise on)."
             )
         self.weight_norm_init_noise = bool(weight_norm_init_noise)
+        if features_before_activation and not hidden:
+            raise ValueError("MLPDiscriminator: features_before_activation=True needs hidden layers.")
+        self.features_before_activation = bool(features_before_activation)
         self.weight_norm_init_std = weight_norm_init_std
         self.weight_norm_init = weight_norm_init
         self.in_shape = tuple(int(s) for s in in_shape)
@@ -175,6 +181,8 @@ class MLPDiscriminator(nn.Module):
             self.train(was_training)
 
     def features(self, x: Tensor) -> Tensor:
+        if self.features_before_activation:
+            return self.body[:-1](x)  # (B, hidden[-1]): the last hidden layer's input to its nonlinearity
         return self.body(x)  # (B, hidden[-1]): the last hidden layer, before the head's input noise
 
     def forward(self, x: Tensor) -> Tensor:

@@ -38,6 +38,25 @@ def test_mlp_shapes_and_features():
         MLPGenerator(2, (2,), output="relu")
 
 
+def test_features_before_activation_are_the_last_nonlinearitys_input_and_pass_the_full_gradient():
+    torch.manual_seed(0)
+    after = MLPDiscriminator((6,), 3, hidden=(8, 5), batch_norm=True, noise_std=0.0).eval()
+    before = MLPDiscriminator((6,), 3, hidden=(8, 5), batch_norm=True, noise_std=0.0, features_before_activation=True)
+    before.load_state_dict(after.state_dict())
+    before.eval()
+    x = torch.randn(16, 6, requires_grad=True)
+    pre = before.features(x)  # (16, 5)
+    assert torch.allclose(nn.functional.leaky_relu(pre, 0.1), after.features(x))
+    assert (pre < 0).any() and torch.equal(before(x), after(x))  # the logits do not change
+    # where a unit is negative, d feature / d pre-activation is 1 here and 0.1 after the nonlinearity
+    unit = int((pre[:, 0] < 0).nonzero()[0])
+    grad_before = torch.autograd.grad(before.features(x)[unit, 0], x)[0][unit]
+    grad_after = torch.autograd.grad(after.features(x)[unit, 0], x)[0][unit]
+    assert torch.allclose(grad_after, 0.1 * grad_before)
+    with pytest.raises(ValueError, match="needs hidden layers"):
+        MLPDiscriminator((6,), 3, hidden=(), features_before_activation=True)
+
+
 def test_weight_norm_reparameterizes_every_linear_layer_with_the_same_shapes():
     torch.manual_seed(0)
     plain = MLPDiscriminator((1, 8, 8), 10, hidden=(32, 16))
