@@ -5,7 +5,8 @@ epoch's mean training-loss terms) to a JSON file, so a long run leaves a curve e
         --trainer.callbacks+=catgan.curves.LearningCurve --trainer.callbacks.path results/curve.json
 
 The validation numbers are the ones the module logged (``val/acc``, ``val/cluster_acc``); the test split is
-classified here with D in eval mode (``pl_module.classify``), on the data module's test loader. The test
+classified here with D in eval mode (``pl_module.classify``) under the trainer's precision (bf16 autocast
+for ``bf16-mixed``, as the test after fit), on the data module's test loader. The test
 numbers are for plotting the curve; choose settings on the validation split. ``plot`` in
 scripts/plot_learning_curve.py reads these files.
 """
@@ -94,12 +95,14 @@ class LearningCurve(pl.Callback):
         try:
             raw = getattr(pl_module, "classifying_discriminator", None) is not getattr(pl_module, "discriminator", None)
             preds, raw_preds, targets = [], [], []
-            for x, y in loader:
-                x = x.to(pl_module.device)
-                preds.append(pl_module.classify(x).argmax(dim=1).cpu())  # (B,)
-                if raw:
-                    raw_preds.append(pl_module.discriminator(x).argmax(dim=1).cpu())
-                targets.append(y.cpu())
+            # under the trainer's precision (bf16 autocast for bf16-mixed), as the CLI's test after fit
+            with torch.no_grad(), trainer.precision_plugin.test_step_context():
+                for x, y in loader:
+                    x = x.to(pl_module.device)
+                    preds.append(pl_module.classify(x).argmax(dim=1).cpu())  # (B,)
+                    if raw:
+                        raw_preds.append(pl_module.discriminator(x).argmax(dim=1).cpu())
+                    targets.append(y.cpu())
         finally:
             pl_module.train(was_training)
         preds, targets = torch.cat(preds), torch.cat(targets)

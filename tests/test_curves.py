@@ -152,3 +152,31 @@ def test_curve_of_a_clustering_catgan_with_more_clusters_than_classes(run_cli, t
     assert row["test/cluster_acc_majority"] == pytest.approx(float(metrics["test/cluster_acc_majority"]), abs=1e-6)
     assert row["test/cluster_acc"] == pytest.approx(float(metrics["test/cluster_acc"]), abs=1e-6)
     assert "val/cluster_acc_majority" in row and "val/acc" not in row  # the validation numbers too
+
+
+@pytest.mark.parametrize("precision, autocast", [("32-true", False), ("bf16-mixed", True)])
+def test_curve_classifies_the_test_split_under_the_trainers_precision(precision, autocast):
+    # a bf16-mixed run's test after fit classifies under bf16 autocast; the curve's last row must match it
+    import lightning.pytorch as pl
+    import torch
+
+    from catgan.curves import LearningCurve
+
+    seen = []
+
+    class Module(pl.LightningModule):
+        def classify(self, x):
+            seen.append(torch.is_autocast_enabled("cpu"))
+            return torch.nn.functional.one_hot(x.long(), 3).float()  # (B, 3): predicts x itself
+
+    class Data:
+        def test_dataloader(self):
+            return [(torch.tensor([0, 1, 2, 2]), torch.tensor([0, 1, 2, 1]))]
+
+    trainer = pl.Trainer(precision=precision, logger=False, enable_checkpointing=False, accelerator="cpu")
+    trainer.datamodule = Data()
+    module = Module()
+    module.num_classes = 3
+    result = LearningCurve("unused.json").test_accuracy(trainer, module)
+    assert seen == [autocast]
+    assert result["test/acc"] == pytest.approx(0.75)
