@@ -305,7 +305,10 @@ def summary_lines(records: list[dict], metric: str) -> list[str]:
     for r, e, v in zip(records, errors, val_errors):
         kept = ""
         if "restarts" in r:
-            others = ", ".join(f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f}" for x in r["restarts"])
+            others = ", ".join(
+                f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f} (MI {x['mutual_information']:.3f})"
+                for x in r["restarts"]
+            )
             kept = f"  restart {r.get('restart', 0)} of {len(r['restarts'])} (highest MI; all: {others})"
         if "members" in r:
             others = ", ".join(f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f}" for x in r["members"])

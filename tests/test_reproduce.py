@@ -130,6 +130,9 @@ def test_restarts_keep_per_seed_the_fit_with_the_highest_label_free_mutual_infor
     assert only.get("restart", 0) == max(mi, key=mi.get) and len(only["restarts"]) == 2
     printed = capsys.readouterr().out
     assert "highest mutual information" in printed and "of 2 (highest MI" in printed
+    for r in only["restarts"]:  # each restart's error is printed with its MI, so the ranking can be read off
+        error = 100 * (1 - r["metrics"]["test/cluster_acc"])
+        assert f"{error:.2f} (MI {r['mutual_information']:.3f})" in printed
     again = reproduce.main(["--config", config, "--out", out, "--summarize", "--metric", "test/cluster_acc"])
     assert again[0].get("restart", 0) == only.get("restart", 0)  # --summarize selects the same way
 
