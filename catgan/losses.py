@@ -20,7 +20,7 @@ network: it needs D's outputs at perturbed inputs.
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -314,12 +314,12 @@ def _kl_from_log_probs(log_p: Tensor, log_q: Tensor) -> Tensor:
 def virtual_adversarial_loss(
     classify: Callable[[Tensor], Tensor],
     x: Tensor,
-    eps: float,
+    eps: Union[float, Tensor],
     xi: float = 1e-3,
     power_iterations: int = 1,
 ) -> LossAndParts:
     """Virtual adversarial training (Miyato et al. 2018): mean_i KL(p(y|x_i) || p(y|x_i + r_i)), where r_i, of L2
-    norm ``eps``, is the direction that changes the prediction most, found by ``power_iterations`` steps of the
+    norm ``eps`` (a float, or (B,) one radius per example, as IMSAT's), is the direction that changes the prediction most, found by ``power_iterations`` steps of the
     power method from a random unit direction d: d <- unit(grad_d KL(p(y|x) || p(y|x + xi d))).
 
     classify: x (B, ...) -> logits (B, K); x: (B, ...) inputs (no gradient needed). The target p(y|x) is computed
@@ -328,7 +328,7 @@ def virtual_adversarial_loss(
     is too small for float32 here (PI-MNIST's MLP D: the direction found had cosine 0.13 with the float64 one;
     1e-4 to 1e-2 gave 0.995-0.9997, 0.1 gave 0.95; docs/results/vat_xi_precision/), so the default is 1e-3. Draws d from the global RNG.
     """
-    if not eps > 0 or not xi > 0 or power_iterations < 1:
+    if (not isinstance(eps, Tensor) and not eps > 0) or not xi > 0 or power_iterations < 1:
         raise ValueError(
             f"virtual_adversarial_loss needs eps > 0, xi > 0 and power_iterations >= 1 (e.g. eps 2.0, xi 1e-3, 1); "
             f"got eps={eps}, xi={xi}, power_iterations={power_iterations}."
@@ -342,6 +342,8 @@ def virtual_adversarial_loss(
             log_q = F.log_softmax(classify(x.float() + xi * d).float(), dim=-1)  # (B, K)
             (grad,) = torch.autograd.grad(_kl_from_log_probs(log_p, log_q), d)
             d = _unit_per_example(grad.detach())
+    if isinstance(eps, Tensor):
+        eps = eps.to(d).view((-1,) + (1,) * (d.dim() - 1))  # (B, 1, ...)
     r_adv = (eps * d).to(x.dtype)  # (B, ...) the virtual adversarial perturbation
     loss = _kl_from_log_probs(log_p, F.log_softmax(classify(x + r_adv).float(), dim=-1))
     return loss, {"vat": loss.detach()}

@@ -287,3 +287,25 @@ def test_virtual_adversarial_loss_gradient_treats_the_target_as_a_constant():
 def test_virtual_adversarial_loss_refuses_bad_settings():
     with pytest.raises(ValueError, match="eps > 0"):
         losses.virtual_adversarial_loss(torch.nn.Linear(2, 3), torch.randn(4, 2), eps=0.0)
+
+
+def test_virtual_adversarial_loss_takes_one_radius_per_example():
+    """With eps a (B,) tensor each example's perturbation has its own L2 norm (IMSAT's radii); with all radii equal
+    the loss is the scalar radius's loss exactly."""
+    seen = []
+
+    def classify(x):  # (B, 3) -> (B, 2), sensitive to every coordinate
+        seen.append(x.detach().clone())
+        return torch.stack([x.sum(1), (x * x).sum(1)], dim=1)
+
+    x = torch.tensor([[0.3, -1.0, 2.0], [-0.5, 0.7, 0.1], [1.0, 1.0, -1.0]])
+    radii = torch.tensor([0.1, 0.7, 2.0])
+    torch.manual_seed(4)
+    losses.virtual_adversarial_loss(classify, x, eps=radii)
+    norms = (seen[-1] - x).norm(dim=1)  # the last pass classifies x + r_adv
+    torch.testing.assert_close(norms, radii)
+    torch.manual_seed(4)
+    scalar, _ = losses.virtual_adversarial_loss(classify, x, eps=0.7)
+    torch.manual_seed(4)
+    same, _ = losses.virtual_adversarial_loss(classify, x, eps=torch.full((3,), 0.7))
+    assert torch.equal(scalar, same)

@@ -8,7 +8,8 @@ as in-memory tensors (``load_splits``). The base then
   ``num_labeled=None`` takes every known training label (training labels of -1 mark unlabeled images);
 - yields training batches ``{"unlabeled": x, "labeled": (x, y)}``: the unlabeled stream defines the
   epoch and the (small) labeled stream is cycled with its own ``labeled_batch_size``; with
-  ``num_labeled=0`` the batches are ``{"unlabeled": x}`` (unsupervised);
+  ``num_labeled=0`` the batches are ``{"unlabeled": x}`` (unsupervised); with ``unlabeled_index`` set (by a model
+  that asks for it) they also carry ``"unlabeled_index"``, each unlabeled image's row in the training images;
 - serves a validation split held out from the training data and the test split, as ``(x, y)``;
 - optionally moves training images by random whole-pixel offsets (``labeled_shift``, ``unlabeled_shift``;
   catgan/data/augment.py), never the validation, test or prediction images.
@@ -200,6 +201,11 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
             "unlabeled": TensorBatchLoader(splits.train_x, batch_size=self.batch_size, shuffle=True, drop_last=True,
                                            seed=self.seed, transform=self._shift(self.unlabeled_shift))
         }
+        if self.unlabeled_index:  # the same order as the images: the loaders' permutations depend on seed and epoch only
+            loaders["unlabeled_index"] = TensorBatchLoader(
+                torch.arange(splits.train_x.shape[0]), batch_size=self.batch_size, shuffle=True, drop_last=True,
+                seed=self.seed,
+            )
         idx = self.labeled_indices
         if idx.numel() > 0:
             loaders["labeled"] = TensorBatchLoader(
@@ -223,6 +229,10 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
             index = torch.arange(self.predict_x.shape[0])
             return TensorBatchLoader(self.predict_x, index, batch_size=self.eval_batch_size, shard=False)
         return self.test_dataloader()
+
+    # set by a model that needs to know which training images a batch holds (``vat_neighbors``): training batches
+    # then also carry ``"unlabeled_index"`` (B,), the row of each unlabeled image in ``splits.train_x``
+    unlabeled_index: bool = False
 
     # -- inputs for prediction ------------------------------------------------------------------
     class_names: Optional[List[str]] = None  # class names in index order, when the data has them

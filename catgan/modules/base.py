@@ -20,7 +20,7 @@ unlabeled data only: forward passes of generated or labeled batches run with fro
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import lightning.pytorch as pl
 import torch
@@ -37,6 +37,7 @@ from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.
     model_class_name,
     resolve_image_shape,
 )
+from catgan.modules.vat import radii_of_batch, vat_radius_per_example
 from catgan.nets.layers import frozen_batch_norm_stats, frozen_parameters, has_batch_norm, noise_layers_off
 
 # A network may be given as an nn.Module instance or as a factory (a class, or jsonargparse's
@@ -89,6 +90,10 @@ class AdversarialModule(pl.LightningModule):
             (``catgan.losses.virtual_adversarial_loss``). Its passes run with D's Gaussian noise and dropout off
             (the smoothness of the function that classifies at evaluation) and batch norm by the real batch's own
             statistics, running statistics untouched. Logged as ``train/d/vat``. 0 (default): no term.
+            ``vat_neighbors`` k > 0: each example's own radius, ``vat_eps`` times its distance to its k-th nearest
+            neighbour among the unlabeled training images (IMSAT, Hu et al. 2017: k 10, ``vat_eps`` 0.25), computed
+            once per fit in ``setup`` (``catgan.data.neighbors``; needs a catgan data module, which then tells each
+            batch's image rows); 0 (default): the radius is ``vat_eps`` for every example.
         n_critic: discriminator updates per generator turn (one per batch).
         g_steps: generator updates per generator turn.
         latent_distribution: ``uniform`` on [-1, 1] (the paper's) or ``normal``.
@@ -145,6 +150,7 @@ class AdversarialModule(pl.LightningModule):
         vat_weight: float = 0.0,
         vat_eps: float = 2.0,
         vat_xi: float = 1e-3,
+        vat_neighbors: int = 0,
     ) -> None:
         super().__init__()
         self.fused_adam = bool(fused_adam)
@@ -154,6 +160,13 @@ class AdversarialModule(pl.LightningModule):
                 f"vat_weight={vat_weight}, vat_eps={vat_eps}, vat_xi={vat_xi}."
             )
         self.vat_weight, self.vat_eps, self.vat_xi = float(vat_weight), float(vat_eps), float(vat_xi)
+        if not isinstance(vat_neighbors, int) or vat_neighbors < 0 or (vat_neighbors and not vat_weight > 0):
+            raise ValueError(
+                f"vat_neighbors must be an integer >= 0 (0: one radius vat_eps for all; IMSAT uses 10) and needs "
+                f"vat_weight > 0; got vat_neighbors={vat_neighbors!r}, vat_weight={vat_weight}."
+            )
+        self.vat_neighbors = vat_neighbors
+        self.vat_radius: Optional[Tensor] = None  # (N,) per training image, set in setup when vat_neighbors > 0
         if not adam_eps > 0:
             raise ValueError(f"adam_eps must be > 0 (Adam's epsilon, default 1e-8), got {adam_eps}.")
         self.adam_eps = float(adam_eps)
@@ -304,6 +317,8 @@ class AdversarialModule(pl.LightningModule):
         check_network_shapes(
             self.generator, self.discriminator, self.latent_dim, self.image_shape, self.discriminator_outputs
         )
+        if stage == "fit" and self.vat_neighbors > 0 and self.vat_radius is None:
+            self.vat_radius = vat_radius_per_example(self, self.vat_neighbors, self.vat_eps)
 
     def on_save_checkpoint(self, checkpoint: Dict[str, object]) -> None:
         checkpoint["catgan_model_class"] = model_class_name(self)
@@ -347,7 +362,7 @@ class AdversarialModule(pl.LightningModule):
             fake = self.generator(self.sample_latent(batch_size))
         d_loss, d_parts = self.discriminator_loss(real, fake, labeled)
         if self.vat_weight > 0:
-            d_loss, d_parts = self._with_virtual_adversarial_term(d_loss, d_parts, real)
+            d_loss, d_parts = self._with_virtual_adversarial_term(d_loss, d_parts, real, batch.get("unlabeled_index"))
         self._check_finite("discriminator", d_loss, d_parts)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
@@ -381,10 +396,16 @@ class AdversarialModule(pl.LightningModule):
                 batch_size=batch_size,
             )
 
-    def _with_virtual_adversarial_term(self, loss: Tensor, parts: Dict[str, Tensor], real: Tensor) -> LossAndParts:
-        """``loss + vat_weight * VAT(real)`` (see ``vat_weight``), with ``vat`` in the logged parts."""
+    def _with_virtual_adversarial_term(
+        self, loss: Tensor, parts: Dict[str, Tensor], real: Tensor, index: Optional[Tensor] = None
+    ) -> LossAndParts:
+        """``loss + vat_weight * VAT(real)`` (see ``vat_weight``), with ``vat`` in the logged parts. ``index`` (B,):
+        the rows of ``real`` in the training images, for the per-example radii of ``vat_neighbors``."""
+        eps: Union[float, Tensor] = self.vat_eps
+        if self.vat_neighbors > 0:
+            eps = radii_of_batch(self.vat_radius, index, real.device)  # (B,)
         with noise_layers_off(self.discriminator), frozen_batch_norm_stats(self.discriminator):
-            vat, vat_parts = virtual_adversarial_loss(self.discriminator, real, self.vat_eps, self.vat_xi)
+            vat, vat_parts = virtual_adversarial_loss(self.discriminator, real, eps, self.vat_xi)
         loss = loss + self.vat_weight * vat
         return loss, {**parts, **vat_parts, "loss": loss.detach()}
 

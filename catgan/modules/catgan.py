@@ -59,6 +59,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         vat_weight: float = 0.0,
         vat_eps: float = 2.0,
         vat_xi: float = 1e-3,
+        vat_neighbors: int = 0,
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
@@ -116,6 +117,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             vat_weight=vat_weight,
             vat_eps=vat_eps,
             vat_xi=vat_xi,
+            vat_neighbors=vat_neighbors,
         )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks

@@ -57,6 +57,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         vat_weight: float = 0.0,
         vat_eps: float = 2.0,
         vat_xi: float = 1e-3,
+        vat_neighbors: int = 0,
         feature_matching_reduction: str = "sum",
         entropy_weight: float = 0.0,
     ) -> None:
@@ -98,6 +99,7 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             vat_weight=vat_weight,
             vat_eps=vat_eps,
             vat_xi=vat_xi,
+            vat_neighbors=vat_neighbors,
         )
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(
