@@ -85,3 +85,25 @@ def test_unsupervised_batches_have_no_labels():
 def test_unknown_toy_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="moons, circles, blobs"):
         ToyDataModule(kind="spirals")
+
+
+def test_validation_per_label_split_keeps_the_test_images_and_never_overlaps():
+    """``val_per_split``: each label split draws its own validation images from the non-test ones (stratified);
+    the test images stay those of ``split_seed``; no image is in two splits."""
+    fixed = DigitsDataModule(num_labeled=100, seed=5)
+    fixed.setup()
+    rows = {}
+    for seed in (5, 6):
+        dm = DigitsDataModule(num_labeled=100, seed=seed, val_per_split=True)
+        dm.setup()
+        assert torch.equal(dm.splits.test_x, fixed.splits.test_x)
+        assert dm.splits.val_y.bincount().tolist() == [20] * 10
+        parts = [dm.splits.train_x, dm.splits.val_x, dm.splits.test_x]
+        assert sum(p.shape[0] for p in parts) == 1797
+        rows[seed] = {tuple(r.tolist()) for r in dm.splits.val_x.flatten(1)}
+        train_rows = {tuple(r.tolist()) for r in dm.splits.train_x.flatten(1)}
+        test_rows = {tuple(r.tolist()) for r in dm.splits.test_x.flatten(1)}
+        assert not (rows[seed] & test_rows)
+        # digits has a few duplicate images; a validation image may equal a training one only as such a duplicate
+        assert len(rows[seed] & train_rows) <= 5
+    assert len(rows[5] & rows[6]) < 100  # different draws (by chance ~200 * 200 / 1297 ~ 31 shared)
