@@ -29,6 +29,14 @@ the noise streams and, with ``--curve``, the learning curve continue). The recor
     python scripts/reproduce.py --config configs/mnist_pi_improved_gan_100.yaml --seeds 1 --curve \
         --out results/igan --run-dir runs/igan      # stopped? the same command resumes it
 
+Paired comparisons: ``--summarize --against DIR`` pairs the records with those of another folder (any config)
+seed by seed and prints the mean error difference with its standard error, wins and losses and a paired t-test,
+on ``--metric`` and on the other held-out split, so a gain found on validation error can be checked on the test
+error of the same runs (and the reverse).
+
+    python scripts/reproduce.py --config configs/digits_catgan.yaml --out results/vat --summarize \
+        --metric val/acc --against results/default
+
 Clustering restarts (CatGAN): ``--restarts R`` fits each seed R times from different initializations
 (``seed_everything`` = seed + 1000 r for restart r; the data seed stays the seed) and keeps, per seed, the
 restart whose D has the highest mutual information between images and clusters on the validation images,
@@ -325,6 +333,39 @@ def summary_lines(records: list[dict], metric: str) -> list[str]:
     return lines
 
 
+def counterpart(metric: str) -> str:
+    """The same metric on the other held-out split: ``val/x`` for ``test/x`` and the reverse."""
+    if metric.startswith("test/"):
+        return "val/" + metric[len("test/") :]
+    return "test/" + metric[len("val/") :] if metric.startswith("val/") else metric
+
+
+def paired_lines(records: list[dict], baseline: list[dict], metric: str) -> list[str]:
+    """``--against``: per seed in both, this folder's error minus the baseline's, for ``metric`` and its
+    counterpart on the other split (did a validation gain hold on the test images?): mean difference, its
+    standard error, wins / ties / losses and the paired t-test's two-sided p (scipy)."""
+    from scipy import stats
+
+    base = {int(r["seed"]): r for r in baseline}
+    pairs = [(r, base[int(r["seed"])]) for r in records if int(r["seed"]) in base]
+    if not pairs:
+        raise ValueError("--against: no seed is in both folders, so there is nothing to pair")
+    lines = [f"paired with the baseline on {len(pairs)} seeds ({', '.join(str(r['seed']) for r, _ in pairs)}):"]
+    for name in dict.fromkeys([metric, counterpart(metric)]):
+        if not all(name in r["metrics"] and name in b["metrics"] for r, b in pairs):
+            continue
+        diffs = [100 * (b["metrics"][name] - r["metrics"][name]) for r, b in pairs]  # error here - error there
+        mean = statistics.mean(diffs)
+        se = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else float("nan")
+        wins, losses = sum(d < 0 for d in diffs), sum(d > 0 for d in diffs)
+        p = stats.ttest_1samp(diffs, 0.0).pvalue if len(diffs) > 1 and se > 0 else float("nan")
+        lines.append(
+            f"  {name} error: {mean:+.2f} ± {se:.2f} points (this minus baseline, ± s.e.), lower on {wins}, "
+            f"higher on {losses}, equal on {len(diffs) - wins - losses}; paired t-test p = {p:.3f}"
+        )
+    return lines
+
+
 def model_class(config: str, extra: list[str]) -> str:
     """The model's class path: the last ``--model.class_path``/``--model`` override, else the config's."""
     import yaml
@@ -366,6 +407,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         action="store_true",
         help="with --restarts R: score each seed's R fits as one classifier, the mean of their class "
         "probabilities (any classifier module; --metric test/acc or val/acc)",
+    )
+    parser.add_argument(
+        "--against",
+        default=None,
+        help="with --summarize: a folder of baseline records (any config) to pair with seed by seed: the "
+        "mean error difference on --metric and on the other split, wins/losses and a paired t-test",
     )
     parser.add_argument(
         "--summarize",
@@ -426,6 +473,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
     overrides = " ".join(records[0]["overrides"]) if args.summarize else " ".join(extra)
     print(f"\n{args.config} {overrides}")
     print("\n".join(summary_lines(records, args.metric)))
+    if args.against:
+        baseline = load_records(args.against)
+        if not args.ensemble:
+            baseline = select_restarts(baseline)
+        try:
+            print("\n".join(paired_lines(records, baseline, args.metric)))
+        except ValueError as error:
+            parser.error(str(error))
     return records
 
 

@@ -190,3 +190,41 @@ def test_ensemble_scores_the_mean_probabilities_of_the_restarts(reproduce, tmp_p
             + QUICK
         )
     assert "clusters of different fits" in capsys.readouterr().err and not (tmp_path / "c").exists()
+
+
+def test_against_pairs_seeds_and_reports_both_splits(reproduce, tmp_path, capsys):
+    """``--summarize --against DIR``: per common seed, the error here minus there on the metric and on the other
+    split, by hand: differences -1, -2, +0.5 points on test (mean -0.833), 0, 0, -1 on validation."""
+
+    def write(folder, seed, test, val, config=CONFIG):
+        os.makedirs(folder, exist_ok=True)
+        record = {
+            "config": config,
+            "seed": seed,
+            "metrics": {"test/acc": test, "val/acc": val},
+            "epochs": 1,
+            "fit_seconds": 1.0,
+            "total_seconds": 1.0,
+            "overrides": [],
+            "date": "1",
+        }
+        with open(os.path.join(folder, f"r{seed}.json"), "w") as f:
+            json.dump(record, f)
+
+    new, old = str(tmp_path / "new"), str(tmp_path / "old")
+    for seed, (t_new, v_new, t_old, v_old) in enumerate(
+        [(0.97, 0.98, 0.96, 0.98), (0.98, 0.99, 0.96, 0.99), (0.95, 0.99, 0.955, 0.98)]
+    ):
+        write(new, seed, t_new, v_new)
+        write(old, seed, t_old, v_old, config="other.yaml")  # a baseline of another config pairs by seed
+    write(old, 7, 0.5, 0.5, config="other.yaml")  # only in the baseline: left out
+    reproduce.main(["--config", CONFIG, "--out", new, "--summarize", "--against", old])
+    printed = capsys.readouterr().out
+    diffs = [-1.0, -2.0, 0.5]
+    se = statistics.stdev(diffs) / 3**0.5
+    assert "paired with the baseline on 3 seeds (0, 1, 2)" in printed
+    assert f"test/acc error: -0.83 ± {se:.2f} points" in printed and "lower on 2, higher on 1, equal on 0" in printed
+    assert "val/acc error: -0.33 ± 0.33 points" in printed and "lower on 1, higher on 0, equal on 2" in printed
+    with pytest.raises(SystemExit):
+        reproduce.main(["--config", CONFIG, "--out", new, "--summarize", "--against", str(tmp_path / "none")])
+    assert "no seed is in both folders" in capsys.readouterr().err
