@@ -47,6 +47,15 @@ table reports the kept ones.
     python scripts/reproduce.py --config configs/digits_catgan_unsupervised.yaml --seeds 0-4 --restarts 3 \
         --metric test/cluster_acc_majority
 
+Restarts screened early: ``--restarts R --select-epoch E`` trains every restart for its first E epochs only (the full
+run's schedule, stopped by ``catgan.stopping.StopAfterEpoch``, checkpoint kept), then continues per seed just the one
+with the highest mutual information at epoch E, from its checkpoint (exactly as if never stopped). R restarts cost
+R E + (max_epochs - E) epochs instead of R max_epochs: on MNIST the ranking of three restarts at epoch 5 already
+matched their ranking at epoch 30. Screening records in ``--out`` are reused, so the same command resumes.
+
+    python scripts/reproduce.py --config configs/mnist_catgan_unsupervised.yaml --seeds 0 1 2 --restarts 5 \
+        --select-epoch 5 --metric test/cluster_acc_majority --run-dir runs/unsup --curve --workers 2
+
 Ensembles (any classifier): ``--restarts R --ensemble`` scores each seed's R fits as one classifier, the mean
 of their class probabilities on the validation and test images (``catgan.ensembles``; each fit's probabilities
 are saved beside its record as ``<stem>_probs.pt``); the table reports the ensembles and their members.
@@ -62,6 +71,7 @@ import statistics
 import sys
 import tempfile
 import time
+from typing import Callable
 
 
 def run_one(
@@ -75,6 +85,8 @@ def run_one(
     run_dir: str | None = None,
     restart: int = 0,
     probs: bool = False,
+    stop_after: int | None = None,
+    annotate: dict | None = None,
 ) -> dict:
     from catgan.cli import main, split_run_args
 
@@ -94,6 +106,12 @@ def run_one(
             args += ["--trainer.logger", "false"]
         if curve:
             args += ["--trainer.callbacks+=catgan.curves.LearningCurve", "--trainer.callbacks.path", curve_path]
+        if stop_after:  # a screening part of the full run: the same schedule, stopped (resumed later without this)
+            args += [
+                "--trainer.callbacks+=catgan.stopping.StopAfterEpoch",
+                "--trainer.callbacks.epochs",
+                str(stop_after),
+            ]
         started = time.perf_counter()
         cli = main(args=args + extra)
         total = time.perf_counter() - started
@@ -124,6 +142,9 @@ def run_one(
         record["init_seed"] = seed + RESTART_STRIDE * restart
     if resumed_from:
         record["resumed_from"] = resumed_from
+    if stop_after:
+        record["stopped_after_epoch"] = stop_after
+    record.update(annotate or {})
     if curve:
         record["curve"] = rows
         if rows:
@@ -224,6 +245,10 @@ def select_restarts(records: list[dict]) -> list[dict]:
     them under ``restarts`` (restart, init seed, mutual information, metrics). Seeds without restarts pass."""
     kept = []
     for group in restart_groups(records):
+        selected = [r for r in group if "selected_at_epoch" in r]  # --select-epoch chose already, at that epoch
+        if selected:
+            kept.append(selected[-1])
+            continue
         if len(group) == 1:
             kept.append(group[0])
             continue
@@ -242,6 +267,45 @@ def select_restarts(records: list[dict]) -> list[dict]:
         )
         kept.append(best)
     return kept
+
+
+def screened_restarts(args: argparse.Namespace, seeds: list[int], extra: list[str]) -> list[dict]:
+    """``--restarts R --select-epoch E``: every restart trains its first E epochs (the full run's schedule, stopped by
+    ``catgan.stopping.StopAfterEpoch``), then per seed only the one whose D has the highest mutual information on the
+    validation images at epoch E goes on to the end, resumed from its checkpoint. Screening records already in
+    ``--out`` are reused, so the same command resumes; the final record lists every restart at epoch E."""
+    epoch = args.select_epoch
+    screened_here = {}
+    for r in load_records(args.out, args.config, where=lambda r: r.get("stopped_after_epoch") == epoch):
+        screened_here[(int(r["seed"]), int(r.get("restart", 0)))] = r
+    with contextlib.ExitStack() as stack:
+        run_dir = args.run_dir or stack.enter_context(tempfile.TemporaryDirectory())
+        common = (extra, args.metric, args.out, args.logger, args.curve, run_dir)
+        jobs = [
+            (args.config, seed, *common, restart, False, epoch)
+            for seed in seeds
+            for restart in range(args.restarts)
+            if (seed, restart) not in screened_here
+        ]
+        wanted = [screened_here[(s, r)] for s in seeds for r in range(args.restarts) if (s, r) in screened_here]
+        screened = wanted + run_seeds(jobs, args.workers)
+        finals = []
+        for group in restart_groups(screened):
+            best = max(group, key=mutual_information)
+            annotate = {
+                "selected_at_epoch": epoch,
+                "restarts": [
+                    {
+                        "restart": r.get("restart", 0),
+                        "init_seed": r.get("init_seed", r["seed"]),
+                        "mutual_information": mutual_information(r),
+                        "metrics": r["metrics"],
+                    }
+                    for r in group
+                ],
+            }
+            finals.append((args.config, best["seed"], *common, best.get("restart", 0), False, None, annotate))
+        return run_seeds(finals, args.workers)
 
 
 def seed_list(text: str) -> list[int]:
@@ -276,10 +340,13 @@ def run_seeds(jobs: list[tuple], workers: int) -> list[dict]:
         return list(pool.map(_run_in_worker, jobs))
 
 
-def load_records(out_dir: str, config: str | None = None, ensembles: bool = False) -> list[dict]:
-    """The run records in ``out_dir`` (of ``config`` only, when given), the newest one per config, seed and
-    restart, ordered by seed; with ``ensembles`` the ``--ensemble`` records instead of the single fits. Lets
-    seeds run as separate processes (one ``--seeds S`` each) and be summarized later."""
+def load_records(
+    out_dir: str, config: str | None = None, ensembles: bool = False, where: Callable[[dict], bool] | None = None
+) -> list[dict]:
+    """The run records in ``out_dir`` (of ``config`` only, when given; only those ``where`` accepts, when given),
+    the newest one per config, seed and restart, ordered by seed; with ``ensembles`` the ``--ensemble`` records
+    instead of the single fits. Lets seeds run as separate processes (one ``--seeds S`` each) and be summarized
+    later."""
     newest: dict[tuple[str, int, int], dict] = {}
     for name in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
         if not name.endswith(".json") or name.endswith("_curve.json"):
@@ -290,7 +357,7 @@ def load_records(out_dir: str, config: str | None = None, ensembles: bool = Fals
             continue
         if config is not None and os.path.normpath(record["config"]) != os.path.normpath(config):
             continue
-        if ("ensemble" in record) != ensembles:
+        if ("ensemble" in record) != ensembles or (where is not None and not where(record)):
             continue
         key = (record["config"], int(record["seed"]), int(record.get("restart", 0)))
         if key not in newest or record.get("date", "") >= newest[key].get("date", ""):
@@ -317,7 +384,8 @@ def summary_lines(records: list[dict], metric: str) -> list[str]:
                 f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f} (MI {x['mutual_information']:.3f})"
                 for x in r["restarts"]
             )
-            kept = f"  restart {r.get('restart', 0)} of {len(r['restarts'])} (highest MI; all: {others})"
+            at = f" at epoch {r['selected_at_epoch']}" if "selected_at_epoch" in r else ""
+            kept = f"  restart {r.get('restart', 0)} of {len(r['restarts'])} (highest MI{at}; all{at}: {others})"
         if "members" in r:
             others = ", ".join(f"{100 * (1 - x['metrics'].get(metric, float('nan'))):.2f}" for x in r["members"])
             kept = f"  ensemble of {r['ensemble']} (members: {others})"
@@ -403,6 +471,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
         "information of D on the validation images (see above)",
     )
     parser.add_argument(
+        "--select-epoch",
+        type=int,
+        default=None,
+        help="with --restarts R: train every restart for this many epochs only, then continue just the one with "
+        "the highest mutual information at that epoch (more restarts for the time; see above)",
+    )
+    parser.add_argument(
         "--ensemble",
         action="store_true",
         help="with --restarts R: score each seed's R fits as one classifier, the mean of their class "
@@ -426,6 +501,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
         parser.error(f"--workers must be >= 1, got {args.workers}")
     if args.restarts < 1:
         parser.error(f"--restarts must be >= 1, got {args.restarts}")
+    if args.select_epoch is not None and (args.select_epoch < 1 or args.restarts < 2 or args.ensemble):
+        parser.error(
+            f"--select-epoch E (got {args.select_epoch}) screens --restarts R >= 2 (got {args.restarts}) for E >= 1 "
+            "epochs and continues the one with the highest mutual information; it does not combine with --ensemble"
+        )
     if args.ensemble and ((args.restarts < 2 and not args.summarize) or args.metric not in ENSEMBLE_METRICS):
         parser.error(
             f"--ensemble averages the class probabilities of --restarts R >= 2 fits (got {args.restarts}) and "
@@ -460,7 +540,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             for seed in seeds
             for restart in range(args.restarts)
         ]
-        records = run_seeds(jobs, args.workers)
+        records = run_seeds(jobs, args.workers) if args.select_epoch is None else screened_restarts(args, seeds, extra)
         if args.ensemble:
             records = ensemble_records(records, args.out)
     if not args.ensemble:

@@ -228,3 +228,41 @@ def test_against_pairs_seeds_and_reports_both_splits(reproduce, tmp_path, capsys
     with pytest.raises(SystemExit):
         reproduce.main(["--config", CONFIG, "--out", new, "--summarize", "--against", str(tmp_path / "none")])
     assert "no seed is in both folders" in capsys.readouterr().err
+
+
+def test_select_epoch_screens_restarts_early_and_continues_the_highest_mi_one_exactly(reproduce, tmp_path, capsys):
+    """``--restarts 3 --select-epoch 1`` on a 2-epoch schedule: three restarts stop after epoch 1, only the one with
+    the highest MI at epoch 1 trains epoch 2, and it ends where an uninterrupted fit of that restart ends (the
+    stop leaves the schedule alone). The same command again trains nothing new."""
+    config, out, runs = os.path.join(CONFIGS, "digits_catgan_unsupervised.yaml"), tmp_path / "r", tmp_path / "runs"
+    quick = ["--", "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "3", "--torch_threads", "1"]
+    quick += ["--trainer.check_val_every_n_epoch", "1", "--model.init_args.lr_decay_start", "0.0"]
+    command = ["--config", config, "--seeds", "0", "--restarts", "3", "--select-epoch", "1", "--metric"]
+    command += ["test/cluster_acc", "--out", str(out), "--run-dir", str(runs)]
+    (kept,) = reproduce.main(command + quick)
+    records = [json.loads(p.read_text()) for p in out.glob("*.json")]
+    screened = [r for r in records if r.get("stopped_after_epoch") == 1]
+    assert sorted(r.get("restart", 0) for r in screened) == [0, 1, 2] and all(r["epochs"] == 1 for r in screened)
+    mi = {r.get("restart", 0): reproduce.mutual_information(r) for r in screened}
+    assert kept.get("restart", 0) == max(mi, key=mi.get) and kept["epochs"] == 2 and kept["selected_at_epoch"] == 1
+    assert [r["mutual_information"] for r in kept["restarts"]] == [mi[0], mi[1], mi[2]]
+    assert "(highest MI at epoch 1; all at epoch 1:" in capsys.readouterr().out
+
+    # the continued restart resumed its epoch-1 checkpoint and equals one uninterrupted 2-epoch fit of the same
+    # initialization
+    assert kept["resumed_from"].endswith("last.ckpt")
+    plain = reproduce.run_one(
+        config, 0, quick[1:], "test/cluster_acc", str(tmp_path / "p"), "none", restart=kept.get("restart", 0)
+    )
+    assert plain["metrics"]["test/cluster_acc"] == kept["metrics"]["test/cluster_acc"]
+    assert plain["metrics"]["val/conditional_entropy_real"] == kept["metrics"]["val/conditional_entropy_real"]
+
+    count = len(list(out.glob("*.json")))
+    (again,) = reproduce.main(command + quick)
+    assert len(list(out.glob("*.json"))) == count + 1  # only the final record is written again: nothing screened anew
+    assert again["metrics"]["test/cluster_acc"] == kept["metrics"]["test/cluster_acc"]
+    summarized = reproduce.main(["--config", config, "--out", str(out), "--summarize", "--metric", "test/cluster_acc"])
+    assert summarized[0]["selected_at_epoch"] == 1 and summarized[0].get("restart", 0) == kept.get("restart", 0)
+    with pytest.raises(SystemExit):
+        reproduce.main(["--config", config, "--restarts", "1", "--select-epoch", "1", "--out", str(out)] + quick)
+    assert "screens --restarts R >= 2" in capsys.readouterr().err
