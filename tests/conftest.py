@@ -53,3 +53,19 @@ def run_cli(tmp_path):
         if wandb.run is not None:
             wandb.finish()
         wandb.teardown()
+
+
+def quiet_trainer(**overrides):
+    """A Trainer for unit fits: no logger, checkpoints, progress bar, summary, sanity check or validation."""
+    import lightning.pytorch as pl
+
+    settings = dict(
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        limit_val_batches=0,
+    )
+    return pl.Trainer(**{**settings, **overrides})

@@ -3,7 +3,6 @@
 import copy
 import math
 
-import lightning.pytorch as pl
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,19 +12,12 @@ from torch.utils.data import DataLoader
 from catgan import CatGAN
 from catgan.losses import marginal_entropy
 from catgan.nets import MLPDiscriminator, MLPGenerator
+from tests.conftest import quiet_trainer
 
 
 def one_batch_fit(model, batch):
     """Run exactly one training batch (one D update, one G update) through a real Trainer."""
-    trainer = pl.Trainer(
-        max_epochs=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        limit_val_batches=0,
-    )
+    trainer = quiet_trainer()
     trainer.fit(model, train_dataloaders=DataLoader([batch], batch_size=None))
     assert trainer.global_step == 2  # Lightning counts optimizer steps: one batch = D step + G step
     return trainer

@@ -1,23 +1,16 @@
 """Binary GAN module: each loss kind trains, WGAN-GP adds its penalty, bad kinds fail early."""
 
-import lightning.pytorch as pl
 import pytest
 import torch
 from torch.utils.data import DataLoader
 
 from catgan import GAN
 from catgan.losses import GAN_LOSS_KINDS
+from tests.conftest import quiet_trainer
 
 
 def fit_batches(model, batches):
-    trainer = pl.Trainer(
-        max_epochs=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-    )
+    trainer = quiet_trainer()
     trainer.fit(model, train_dataloaders=DataLoader(batches, batch_size=None))
     return trainer
 

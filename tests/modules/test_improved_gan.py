@@ -3,7 +3,6 @@ the no-graph real features of G's step, the `features` requirement, predict and 
 
 import copy
 
-import lightning.pytorch as pl
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,6 +13,7 @@ import catgan
 from catgan import ImprovedGAN
 from catgan.losses import feature_matching_loss
 from catgan.nets import MLPDiscriminator, MLPGenerator
+from tests.conftest import quiet_trainer
 from tests.modules.test_catgan import blobs, one_batch_fit
 
 
@@ -35,15 +35,7 @@ def small_improved_gan(lr_d, lr_g, batch_norm=False, supervised_weight=1.0):
 
 def fit_batches(model, batch, num_batches):
     """``num_batches`` training batches (each one D and one G update) through a real Trainer."""
-    trainer = pl.Trainer(
-        max_epochs=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        limit_val_batches=0,
-    )
+    trainer = quiet_trainer()
     trainer.fit(model, train_dataloaders=DataLoader([batch] * num_batches, batch_size=None))
     assert trainer.global_step == 2 * num_batches
 

@@ -1,7 +1,6 @@
 """VAT with one radius per example (``vat_neighbors``, catgan/modules/vat.py): radii from the data, batches that
 say their rows, and the D step that uses them."""
 
-import lightning.pytorch as pl
 import pytest
 import torch
 from torch.utils.data import DataLoader
@@ -11,6 +10,7 @@ from catgan import CatGAN
 from catgan.data import DigitsDataModule
 from catgan.data.neighbors import kth_neighbor_distances
 from catgan.nets import MLPDiscriminator, MLPGenerator
+from tests.conftest import quiet_trainer
 
 
 def test_index_batches_name_the_rows_of_their_images_and_are_off_by_default():
@@ -42,16 +42,7 @@ def small_catgan(**kwargs):
 
 
 def fit_steps(model, datamodule, steps):
-    trainer = pl.Trainer(
-        max_steps=steps,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        limit_val_batches=0,
-        log_every_n_steps=1,
-    )
+    trainer = quiet_trainer(max_epochs=None, max_steps=steps, log_every_n_steps=1)
     trainer.fit(model, datamodule=datamodule)
     return trainer
 
@@ -93,8 +84,6 @@ def test_vat_neighbors_errors_name_the_fix():
         small_catgan(vat_weight=1.0, vat_neighbors=-1)
     model = small_catgan(vat_weight=1.0, vat_neighbors=10)
     x = torch.rand(16, 1, 8, 8)
-    trainer = pl.Trainer(
-        max_steps=1, logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
-    )
+    trainer = quiet_trainer(max_steps=1)
     with pytest.raises(ValueError, match="needs a catgan data module"):
         trainer.fit(model, train_dataloaders=DataLoader([{"unlabeled": x}], batch_size=None))
