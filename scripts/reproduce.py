@@ -52,7 +52,7 @@ run's schedule, stopped by ``catgan.stopping.StopAfterEpoch``, checkpoint kept),
 with the highest mutual information at epoch E, from its checkpoint (exactly as if never stopped). R restarts cost
 R E + (max_epochs - E) epochs instead of R max_epochs. E must be late enough for MI to rank the fits: on unsupervised
 MNIST (30 epochs) MI at epoch 5 did not (2.03 against 2.04 nats for a 10 % and a 24 % fit), at epoch 10 it kept, on
-each of three test seeds, the fit that MI at epoch 30 keeps among the same restarts. Screening records in ``--out`` are reused, so the same command resumes.
+each of three test seeds, the fit that MI at epoch 30 keeps among restarts 0-2. Screening records in ``--out`` are reused, so the same command resumes.
 
     python scripts/reproduce.py --config configs/mnist_catgan_unsupervised.yaml --seeds 0 1 2 --restarts 4 \
         --select-epoch 10 --metric test/cluster_acc_majority --run-dir runs/unsup --curve --workers 2
