@@ -224,6 +224,32 @@ def test_catgan_entropy_weights_scale_each_term():
     assert torch.allclose(losses.catgan_discriminator_loss(real, fake)[0], -h_m + h_r - h_f)  # the paper's (1, 1, 1)
 
 
+def test_unsupervised_mnist_weights_keep_d_certain_when_generated_data_look_real():
+    """The shipped unsupervised MNIST recipe weighs D's entropy of generated data (c) below its certainty term on
+    real data (b). When G's samples pass for data, D must answer them as it answers real images; then a certain,
+    balanced D has loss -a ln K + (b - c) * 0 and a uniform one -a ln K + (b - c) ln K: with c < b the certain D wins
+    by (b - c) ln K, with the paper's c = b (and IMSAT's a = 4, b = c = 1, the screen where D went uniform) they tie."""
+    import yaml
+
+    from tests.conftest import CONFIGS
+
+    with open(f"{CONFIGS}/mnist_catgan_unsupervised.yaml") as f:
+        init = yaml.safe_load(f)["model"]["init_args"]
+    weights, k = tuple(init["entropy_weights"]), init["num_clusters"]
+    certain = 60.0 * torch.eye(k).repeat(2, 1)  # (2K, K): every cluster used twice, p(y|x) one-hot
+    uniform = torch.zeros(2 * k, k)  # (2K, K): p(y|x) = 1/K
+    a, b, c = weights
+    assert c < b
+    loss_certain, _ = losses.catgan_discriminator_loss(certain, certain, weights=weights)  # fakes look real
+    loss_uniform, _ = losses.catgan_discriminator_loss(uniform, uniform, weights=weights)
+    ln_k = math.log(k)
+    assert loss_certain.item() == pytest.approx(-a * ln_k, abs=1e-4)
+    assert loss_uniform.item() == pytest.approx(-a * ln_k + (b - c) * ln_k, abs=1e-4)
+    for tied in ((1.0, 1.0, 1.0), (4.0, 1.0, 1.0)):
+        tie = [losses.catgan_discriminator_loss(x, x, weights=tied)[0].item() for x in (certain, uniform)]
+        assert tie[0] == pytest.approx(tie[1], abs=1e-4)
+
+
 # ----------------------------------------------------------------------------- virtual adversarial training
 
 
