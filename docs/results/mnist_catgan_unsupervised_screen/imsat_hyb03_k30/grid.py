@@ -38,3 +38,7 @@ for row, c in enumerate(order):
 Image.fromarray(image_grid_uint8(cells.flatten(0, 1), nrow=args.per_row)).save(args.out)
 print("rows (cluster: majority digit of its validation images, share of them):")
 print(", ".join(f"{c}:{majority[c] if majority[c] < 99 else '-'} ({(clusters == c).float().mean():.3f})" for c in order))
+share = torch.bincount(pool_clusters, minlength=k).float() / len(pool_clusters)  # (K,) G's samples per cluster
+top = share.sort(descending=True).values
+print(f"G's {args.pool} samples by D's cluster (eval mode): largest {top[0]:.3f}, three largest {top[:3].sum():.3f}, "
+      f"clusters with >= 1 %: {int((share >= 0.01).sum())}")
