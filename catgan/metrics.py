@@ -3,7 +3,9 @@ the feature space of a classifier trained on the same data set.
 
 Classification accuracy, NMI and ARI come from torchmetrics; this file adds what torchmetrics lacks:
 the best one-to-one matching of predicted clusters to true classes (``ClusteringAccuracy``; with more
-clusters than classes, ``mapping="majority"`` maps each cluster to its most frequent class instead), and
+clusters than classes, ``mapping="majority"`` maps each cluster to its most frequent class instead, or
+``merge_clusters`` merges the clusters into as many groups as classes without labels, through a nearest-neighbour
+graph, and ``merged_clustering_accuracy`` scores the groups one-to-one), and
 Fréchet / kernel distances from any feature network (``frechet_distance``, ``kernel_distance``,
 ``sample_quality``) with the small classifier that ``scripts/train_feature_classifier.py`` trains
 (``build_feature_classifier``, ``load_feature_classifier``, ``ClassifierFeatures``).
@@ -39,6 +41,55 @@ def majority_cluster_mapping(confusion: Tensor) -> Tensor:
 
 
 CLUSTER_MAPPINGS = {"hungarian": best_cluster_mapping, "majority": majority_cluster_mapping}
+
+
+def merge_clusters(assignments: Tensor, neighbors: Tensor, num_clusters: int, num_groups: int, seed: int = 0) -> Tensor:
+    """Merge K clusters into ``num_groups`` groups without labels: (K,) int64 group of each cluster (-1: no member).
+
+    ``assignments`` (N,) is the cluster of each of N examples, ``neighbors`` (N, k) the indices of each example's k
+    nearest neighbours among the same N (``catgan.data.neighbors.nearest_neighbors``, e.g. in D's last hidden
+    layer). The affinity of two clusters is the number of graph edges between their members (both directions);
+    scikit-learn's spectral clustering cuts the clusters that have members into ``num_groups`` groups (all of
+    them their own group when there are no more than ``num_groups``). Scored one-to-one with
+    ``merged_clustering_accuracy``, a model with more clusters than classes gets a Hungarian score again."""
+    from sklearn.cluster import SpectralClustering
+
+    if neighbors.dim() != 2 or neighbors.shape[0] != assignments.shape[0]:
+        raise ValueError(
+            f"merge_clusters: neighbors must be (N, k) indices for the N = {assignments.shape[0]} assigned examples, "
+            f"got shape {tuple(neighbors.shape)}."
+        )
+    assignments, neighbors = assignments.long().cpu(), neighbors.long().cpu()
+    edges = torch.zeros(num_clusters, num_clusters, dtype=torch.float64)  # (K, K) edges from cluster a to b
+    ones = torch.ones(neighbors.numel(), dtype=torch.float64)
+    edges.index_put_(
+        (assignments[:, None].expand_as(neighbors).reshape(-1), assignments[neighbors].reshape(-1)),
+        ones,
+        accumulate=True,
+    )
+    live = torch.nonzero(torch.bincount(assignments, minlength=num_clusters) > 0).flatten()
+    groups = torch.full((num_clusters,), -1, dtype=torch.long)
+    if live.numel() <= num_groups:
+        groups[live] = torch.arange(live.numel())
+        return groups
+    affinity = (edges + edges.T)[live][:, live] / 2  # (L, L) symmetric
+    affinity.fill_diagonal_(0.0)
+    cut = SpectralClustering(num_groups, affinity="precomputed", random_state=seed, assign_labels="discretize")
+    groups[live] = torch.as_tensor(cut.fit_predict(affinity.numpy() + 1e-12), dtype=torch.long)
+    return groups
+
+
+def merged_clustering_accuracy(confusion: Tensor, groups: Tensor) -> Tensor:
+    """One-to-one (Hungarian) accuracy after merging clusters: ``confusion`` (K, C) counts (predicted cluster x true
+    class, ``ClusteringAccuracy.confusion``), ``groups`` (K,) from ``merge_clusters``; the rows of each group are
+    summed, and examples in clusters of group -1 count as errors."""
+    num_groups = int(groups.max()) + 1 if groups.numel() else 0
+    kept = groups >= 0
+    merged = torch.zeros(num_groups, confusion.shape[1], dtype=torch.float64)  # (G, C)
+    merged.index_add_(0, groups[kept].cpu(), confusion[kept].double().cpu())
+    mapping = best_cluster_mapping(merged)
+    rows = torch.nonzero(mapping >= 0).flatten()
+    return merged[rows, mapping[rows]].sum().float() / confusion.sum().clamp_min(1).float()
 
 
 def clustering_accuracy(

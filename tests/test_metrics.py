@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from catgan.metrics import ClusteringAccuracy, clustering_accuracy
+from catgan.metrics import ClusteringAccuracy, clustering_accuracy, merge_clusters, merged_clustering_accuracy
 
 
 def test_permuted_clusters_score_perfectly():
@@ -41,3 +41,43 @@ def test_majority_mapping_is_many_to_one_and_named():
     assert abs(clustering_accuracy(preds, targets, 4, 2).item() - 4 / 8) < 1e-6  # clusters 0 and 2 (or 1 and 3 ...)
     with pytest.raises(ValueError, match="majority"):
         ClusteringAccuracy(4, 2, mapping="vote")
+
+
+def _two_rings_graph(n_half):
+    """Each example's two neighbours in a graph of two rings of ``n_half`` examples each (previous and next
+    example within its ring), joined by a single edge (example 0 -> example n_half)."""
+    rows = [[(i - 1) % n_half + half, (i + 1) % n_half + half] for half in (0, n_half) for i in range(n_half)]
+    rows[0][0] = n_half
+    return torch.tensor(rows)
+
+
+def test_merge_clusters_joins_the_clusters_the_graph_joins_and_scores_them_one_to_one():
+    # six clusters of 10 examples: 0, 1, 2 along one ring of 30 examples, 3, 4, 5 along another, one edge between
+    # the rings; so the graph says {0, 1, 2} and {3, 4, 5}
+    assignments = torch.tensor([c for c in (0, 1, 2, 3, 4, 5) for _ in range(10)])
+    neighbors = _two_rings_graph(30)
+    groups = merge_clusters(assignments, neighbors, num_clusters=7, num_groups=2)  # cluster 6 has no member
+    assert groups[6].item() == -1
+    assert len(set(groups[:3].tolist())) == 1 and len(set(groups[3:6].tolist())) == 1
+    assert groups[0].item() != groups[3].item()
+    # scoring: class 0 is the first ring, class 1 the second, but 2 of cluster 4's 10 test examples are class 0, and 3
+    # more test examples fall in the memberless cluster 6 (errors): group {0,1,2} -> 0 (30), {3,4,5} -> 1 (28): 58 / 63
+    confusion = torch.zeros(7, 2, dtype=torch.long)
+    confusion[:3, 0] = 10
+    confusion[3:6, 1] = 10
+    confusion[4] = torch.tensor([2, 8])
+    confusion[6] = torch.tensor([3, 0])
+    accuracy = merged_clustering_accuracy(confusion, groups).item()
+    assert accuracy == pytest.approx(58 / 63)
+    # without merging, one-to-one matches only 2 of the 7 clusters: 10 + 10 of 63
+    unmerged = ClusteringAccuracy(7, 2)
+    unmerged.confusion += confusion
+    assert unmerged.compute().item() == pytest.approx(20 / 63)
+
+
+def test_merge_clusters_keeps_every_cluster_when_there_are_few_and_refuses_a_bad_graph():
+    assignments = torch.tensor([0, 0, 2, 2])
+    groups = merge_clusters(assignments, _two_rings_graph(2), num_clusters=3, num_groups=2)
+    assert groups.tolist() == [0, -1, 1]
+    with pytest.raises(ValueError, match=r"\(N, k\) indices for the N = 4"):
+        merge_clusters(assignments, torch.zeros(3, 2, dtype=torch.long), 3, 2)
