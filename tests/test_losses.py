@@ -285,6 +285,32 @@ def test_virtual_adversarial_loss_finds_the_only_sensitive_direction_and_its_kl(
         assert (p.exp() * (p - q)).sum(1).mean().item() <= worst + 1e-6
 
 
+def test_vat_xi_sets_the_distance_at_which_the_direction_is_found():
+    """The unsupervised MNIST recipe's vat_xi 10 (IMSAT's step) is not a finer finite difference: the power
+    iteration looks for the direction where the prediction changes most at distance xi. A classifier that reads x0
+    gently everywhere and x1 only beyond |x1| > 3: with xi 1e-3 every example's perturbation is along x0, with
+    xi 10 most are along x1 (those whose random start has |d1| > 0.3)."""
+
+    def classify(x):  # (B, 2) -> (B, 2) logits [x0 + 5 relu(|x1| - 3), 0]
+        return torch.stack([x[:, 0] + 5.0 * torch.relu(x[:, 1].abs() - 3.0), torch.zeros_like(x[:, 0])], dim=1)
+
+    x = torch.zeros(400, 2)
+    share_along_x1 = {}
+    for xi in (1e-3, 10.0):
+        seen = []
+
+        def recording(z, seen=seen):
+            seen.append(z.detach().clone())
+            return classify(z)
+
+        torch.manual_seed(0)
+        losses.virtual_adversarial_loss(recording, x, eps=1.0, xi=xi)
+        r = seen[-1] - x  # the last call classifies x + r_adv, |r_adv| = eps
+        share_along_x1[xi] = (r[:, 1].abs() > r[:, 0].abs()).float().mean().item()
+    assert share_along_x1[1e-3] == 0.0
+    assert share_along_x1[10.0] > 0.6
+
+
 def test_virtual_adversarial_loss_gradient_treats_the_target_as_a_constant():
     """The loss's gradient is that of KL(p_const || q(x + r)) with r fixed: the clean pass has no graph."""
     torch.manual_seed(0)

@@ -77,6 +77,23 @@ def test_the_batch_radii_are_looked_up_by_row(monkeypatch):
     torch.testing.assert_close(seen["eps"], 0.5 * kth_neighbor_distances(dm.splits.train_x, 3)[rows])
 
 
+def test_the_module_passes_vat_xi_to_the_power_iteration(monkeypatch):
+    """The unsupervised MNIST recipe sets vat_xi 10: the D step must use it (not the loss's default 1e-3)."""
+    dm = DigitsDataModule(num_labeled=0, seed=0, batch_size=50)
+    dm.setup()
+    seen = {}
+
+    def spy(classify, x, eps, xi):
+        seen["xi"] = xi
+        return torch.tensor(0.0, requires_grad=True), {"vat": torch.tensor(0.0)}
+
+    monkeypatch.setattr(catgan.modules.base, "virtual_adversarial_loss", spy)
+    for xi in (1e-3, 10.0):
+        model = small_catgan(vat_weight=1.0, vat_eps=0.5, vat_xi=xi)
+        model._with_virtual_adversarial_term(torch.tensor(0.0), {}, dm.splits.train_x[:4], None)
+        assert seen["xi"] == xi
+
+
 def test_vat_neighbors_errors_name_the_fix():
     with pytest.raises(ValueError, match="needs vat_weight > 0"):
         small_catgan(vat_neighbors=10)
