@@ -9,7 +9,8 @@ The model comes from the checkpoint (its classifying D in eval mode, noise off),
 training images in D's last hidden layer (``features``; ``--space pixels``: the images themselves) joins clusters,
 and spectral clustering of the clusters by their edge counts cuts them into C groups (``catgan.metrics.merge_clusters``;
 no label is read until the scoring). On ``--split`` it prints (and writes with ``--out``, as JSON) the many-to-one
-accuracy of the K clusters, the Hungarian accuracy of the C merged groups and which clusters each group holds.
+accuracy of the K clusters, the Hungarian accuracy, NMI and ARI of the C merged groups and which clusters each group
+holds.
 Use the validation split to choose; the test split only to report.
 """
 
@@ -23,6 +24,7 @@ import time
 from typing import List
 
 import torch
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -78,6 +80,7 @@ def run(argv: List[str]) -> dict:
     groups = merge_clusters(train_clusters, graph, k, c)  # (K,)
     seconds = time.perf_counter() - started
     clusters, _ = outputs_of(model, x, "pixels")
+    merged = torch.where(groups[clusters] >= 0, groups[clusters], c)  # (M,) the group of each example (c: none)
     counts = ClusteringAccuracy(k, c, mapping="majority")
     counts.update(clusters, y)
     result = {
@@ -90,13 +93,16 @@ def run(argv: List[str]) -> dict:
         "space": args.space,
         f"{args.split}/cluster_acc_majority": counts.compute().item(),
         f"{args.split}/cluster_acc_merged": merged_clustering_accuracy(counts.confusion, groups).item(),
+        f"{args.split}/nmi_merged": float(normalized_mutual_info_score(y.numpy(), merged.numpy())),
+        f"{args.split}/ari_merged": float(adjusted_rand_score(y.numpy(), merged.numpy())),
         "groups": [[int(j) for j in torch.nonzero(groups == g).flatten()] for g in range(c)],
         "merge_seconds": round(seconds, 1),
     }
     print(
         f"{args.split}: {k} clusters many-to-one error {100 * (1 - result[f'{args.split}/cluster_acc_majority']):.2f} %; "
         f"merged into {c} groups without labels ({args.space} {args.neighbors}-NN graph, {seconds:.0f} s), "
-        f"Hungarian error {100 * (1 - result[f'{args.split}/cluster_acc_merged']):.2f} %"
+        f"Hungarian error {100 * (1 - result[f'{args.split}/cluster_acc_merged']):.2f} %, "
+        f"NMI {result[f'{args.split}/nmi_merged']:.3f}, ARI {result[f'{args.split}/ari_merged']:.3f}"
     )
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
