@@ -70,8 +70,11 @@ def test_merge_clusters_joins_the_clusters_the_graph_joins_and_scores_them_one_t
     accuracy = merged_clustering_accuracy(confusion, groups).item()
     assert accuracy == pytest.approx(58 / 63)
     # without merging, one-to-one matches only 2 of the 7 clusters: 10 + 10 of 63
+    pairs = [(k, c) for k in range(7) for c in range(2) for _ in range(int(confusion[k, c]))]
+    preds, targets = torch.tensor(pairs).T
     unmerged = ClusteringAccuracy(7, 2)
-    unmerged.confusion += confusion
+    unmerged.update(preds, targets)
+    assert torch.equal(unmerged.confusion, confusion)
     assert unmerged.compute().item() == pytest.approx(20 / 63)
 
 
