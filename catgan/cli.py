@@ -220,6 +220,20 @@ def sample_main(argv: List[str]) -> dict:
     return written
 
 
+def held_out_data(config: str, extra: List[str], split: str, script: str):
+    """For scripts that score a checkpoint: the data module of ``config`` (plus ``catgan fit`` arguments ``extra``),
+    prepared and set up, and its ``split`` ("val" or "test") images and labels; a clear exit when that split is
+    empty. Returns (datamodule, x, y)."""
+    cli = main(["--config", config, "--trainer.logger", "false", *extra], run=False)
+    data = cli.datamodule
+    data.prepare_data()
+    data.setup("fit")
+    x, y = getattr(data.splits, f"{split}_x"), getattr(data.splits, f"{split}_y")
+    if x.shape[0] == 0:
+        raise SystemExit(f"{script}: the {split} split is empty (val_size 0?): pass its size after --.")
+    return data, x, y
+
+
 def split_run_args(config: str, seed: int, run_dir: str) -> List[str]:
     """CLI arguments for one scripted fit of ``config`` on label split ``seed`` (``seed_everything`` and
     ``data.seed``), quiet (no progress bar or model summary), its outputs under ``run_dir``; what

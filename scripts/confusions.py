@@ -25,7 +25,7 @@ import torch
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from catgan.cli import load_checkpoint_model, main  # noqa: E402
+from catgan.cli import held_out_data, load_checkpoint_model  # noqa: E402
 
 
 def confusion_matrix(pred: torch.Tensor, y: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -78,14 +78,8 @@ def run(argv: List[str]) -> dict:
     if not os.path.isfile(args.config):
         parser.error(f"no config file {args.config!r}.")
     model = load_checkpoint_model(args.ckpt)
-    cli = main(["--config", args.config, "--trainer.logger", "false", *extra], run=False)
-    data = cli.datamodule
-    data.prepare_data()
-    data.setup("fit")
+    data, x, y = held_out_data(args.config, extra, args.split, "confusions")
     splits = data.splits
-    x, y = getattr(splits, f"{args.split}_x"), getattr(splits, f"{args.split}_y")
-    if x.shape[0] == 0:
-        raise SystemExit(f"confusions: the {args.split} split is empty (val_size 0?): pass its size after --.")
     k = data.num_classes
     if args.show and not all(0 <= c < k for c in args.show):
         parser.error(f"--show takes two classes in 0..{k - 1}, got {args.show}.")

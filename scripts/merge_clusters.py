@@ -29,7 +29,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from catgan.cli import load_checkpoint_model, main  # noqa: E402
+from catgan.cli import held_out_data, load_checkpoint_model  # noqa: E402
 from catgan.data.neighbors import nearest_neighbors  # noqa: E402
 from catgan.metrics import ClusteringAccuracy, merge_clusters, merged_clustering_accuracy  # noqa: E402
 
@@ -63,14 +63,8 @@ def run(argv: List[str]) -> dict:
     model = load_checkpoint_model(args.ckpt).eval()
     if args.space == "features" and not callable(getattr(model.classifying_discriminator, "features", None)):
         parser.error(f"{type(model.classifying_discriminator).__name__} has no features(x): use --space pixels.")
-    cli = main(["--config", args.config, "--trainer.logger", "false", *extra], run=False)
-    data = cli.datamodule
-    data.prepare_data()
-    data.setup("fit")
+    data, x, y = held_out_data(args.config, extra, args.split, "merge_clusters")
     splits = data.splits
-    x, y = getattr(splits, f"{args.split}_x"), getattr(splits, f"{args.split}_y")
-    if x.shape[0] == 0:
-        raise SystemExit(f"merge_clusters: the {args.split} split is empty (val_size 0?): pass its size after --.")
     k, c = model.num_outputs, data.num_classes
     if k <= c:
         raise SystemExit(f"merge_clusters: the model has {k} clusters for {c} classes; merging needs more clusters.")
