@@ -4,6 +4,7 @@ and ``load_script`` for the scripts/ files (they are not a package)."""
 import importlib.util
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("WANDB_SILENT", "true")
@@ -23,6 +24,22 @@ def load_script(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def fit_checkpoint(run_cli, config: str, epochs: int, *extra: str) -> str:
+    """Fit ``config`` for ``epochs`` epochs through ``run_cli`` (no logger, no test) and return its last checkpoint."""
+    cli = run_cli(
+        "fit",
+        "--config",
+        config,
+        "--trainer.max_epochs",
+        str(epochs),
+        "--test_after_fit",
+        "false",
+        *extra,
+        logger="false",
+    )
+    return str(Path(cli.trainer.checkpoint_callback.dirpath) / "last.ckpt")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import torch
 
 from catgan.cli import load_checkpoint_model
 from catgan.data import DigitsDataModule
-from tests.conftest import load_script
+from tests.conftest import fit_checkpoint, load_script
 
 confusions = load_script("confusions")
 
@@ -20,19 +20,7 @@ def test_confusion_matrix_and_largest_confusions_by_hand():
 
 
 def test_confusions_of_a_digits_checkpoint_match_its_classifier(run_cli, tmp_path, capsys):
-    run_cli(
-        "fit",
-        "--config",
-        "configs/digits_catgan.yaml",
-        "--data.init_args.seed",
-        "4",
-        "--trainer.max_epochs",
-        "3",
-        "--test_after_fit",
-        "false",
-        logger="false",
-    )
-    ckpt = str(tmp_path / "checkpoints" / "last.ckpt")
+    ckpt = fit_checkpoint(run_cli, "configs/digits_catgan.yaml", 3, "--data.init_args.seed", "4")
     out = str(tmp_path / "c.png")
     result = confusions.run(
         [

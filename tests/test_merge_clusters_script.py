@@ -10,23 +10,13 @@ from catgan.cli import load_checkpoint_model
 from catgan.data import DigitsDataModule
 from catgan.data.neighbors import nearest_neighbors
 from catgan.metrics import ClusteringAccuracy, merge_clusters, merged_clustering_accuracy
-from tests.conftest import load_script
+from tests.conftest import fit_checkpoint, load_script
 
 script = load_script("merge_clusters")
 
 
 def test_merged_score_of_a_digits_clustering_checkpoint(run_cli, tmp_path):
-    run_cli(
-        "fit",
-        "--config",
-        "configs/digits_catgan_unsupervised.yaml",
-        "--trainer.max_epochs",
-        "3",
-        "--test_after_fit",
-        "false",
-        logger="false",
-    )
-    ckpt = str(tmp_path / "checkpoints" / "last.ckpt")
+    ckpt = fit_checkpoint(run_cli, "configs/digits_catgan_unsupervised.yaml", 3)
     out = tmp_path / "merge.json"
     args = ["--ckpt", ckpt, "--config", "configs/digits_catgan_unsupervised.yaml", "--neighbors", "5"]
     result = script.run(args + ["--out", str(out)])
@@ -54,17 +44,8 @@ def test_merged_score_of_a_digits_clustering_checkpoint(run_cli, tmp_path):
 
 
 def test_merge_clusters_script_refuses_a_model_without_extra_clusters(run_cli, tmp_path):
-    run_cli(
-        "fit",
-        "--config",
-        "configs/digits_catgan.yaml",
-        "--trainer.max_epochs",
-        "1",
-        "--test_after_fit",
-        "false",
-        logger="false",
-    )
+    ckpt = fit_checkpoint(run_cli, "configs/digits_catgan.yaml", 1)
     with pytest.raises(SystemExit, match="merging needs more clusters"):
-        script.run(["--ckpt", str(tmp_path / "checkpoints" / "last.ckpt"), "--config", "configs/digits_catgan.yaml"])
+        script.run(["--ckpt", ckpt, "--config", "configs/digits_catgan.yaml"])
     with pytest.raises(SystemExit):
         script.run(["--ckpt", "x.ckpt", "--config", "configs/digits_catgan.yaml", "--neighbors", "0"])
