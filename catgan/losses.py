@@ -347,3 +347,25 @@ def virtual_adversarial_loss(
     r_adv = (eps * d).to(x.dtype)  # (B, ...) the virtual adversarial perturbation
     loss = _kl_from_log_probs(log_p, F.log_softmax(classify(x + r_adv).float(), dim=-1))
     return loss, {"vat": loss.detach()}
+
+
+# ----------------------------------------------------------------------------- augmentation consistency
+
+
+def consistency_loss(logits_strong: Tensor, probs_weak: Tensor, threshold: Optional[float] = 0.95) -> LossAndParts:
+    """D's prediction on a strongly augmented view pulled towards its prediction on a weakly augmented one.
+
+    ``probs_weak`` (B, K), a constant: p(y|weak view). With a ``threshold`` (FixMatch, Sohn et al. 2020):
+    mean_i 1[max_k p_ik >= threshold] CE(logits_strong_i, argmax_k p_ik), the mean over the whole batch (examples
+    below the threshold count as 0); ``consistency_mask`` logs the fraction kept. With ``threshold=None`` (UDA, Xie
+    et al. 2020, without sharpening): mean_i KL(p_i || softmax(logits_strong_i)).
+    """
+    log_q = F.log_softmax(logits_strong.float(), dim=-1)  # (B, K)
+    p = probs_weak.detach().float()
+    if threshold is None:
+        loss = _kl_from_log_probs(p.clamp_min(1e-30).log(), log_q)
+        return loss, {"consistency": loss.detach()}
+    confidence, target = p.max(dim=-1)  # (B,), (B,)
+    kept = (confidence >= threshold).float()  # (B,)
+    loss = (F.nll_loss(log_q, target, reduction="none") * kept).mean()
+    return loss, {"consistency": loss.detach(), "consistency_mask": kept.mean()}

@@ -361,3 +361,28 @@ def test_virtual_adversarial_loss_takes_one_radius_per_example():
     torch.manual_seed(4)
     same, _ = losses.virtual_adversarial_loss(classify, x, eps=torch.full((3,), 0.7))
     assert torch.equal(scalar, same)
+
+
+def test_consistency_loss_matches_hand_computation_with_and_without_a_threshold():
+    probs = torch.tensor([[0.97, 0.02, 0.01], [0.5, 0.3, 0.2], [0.01, 0.01, 0.98], [0.1, 0.85, 0.05]])  # (4, 3)
+    logits = torch.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
+    log_q = F.log_softmax(logits, dim=1)
+    loss, parts = losses.consistency_loss(logits, probs, threshold=0.95)
+    kept_ce = -(log_q[0, 0] + log_q[2, 2])  # rows 0 and 2 are confident: their argmax is the target
+    assert torch.allclose(loss, kept_ce / 4)  # averaged over the whole batch, the others count 0
+    assert parts["consistency_mask"] == 0.5
+    loss, parts = losses.consistency_loss(logits, probs, threshold=0.8)
+    assert torch.allclose(loss, (kept_ce - log_q[3, 1]) / 4) and parts["consistency_mask"] == 0.75
+    soft, parts = losses.consistency_loss(logits, probs, threshold=None)  # UDA: KL(p || q) with p the target
+    kl = (probs * (probs.log() - log_q)).sum(1).mean()
+    assert torch.allclose(soft, kl) and set(parts) == {"consistency"}
+
+
+def test_consistency_loss_moves_only_the_strong_view_towards_the_weak_views_class():
+    logits = torch.zeros(2, 4, requires_grad=True)
+    probs = torch.tensor([[0.0, 0.99, 0.01, 0.0], [0.4, 0.3, 0.2, 0.1]], requires_grad=True)
+    loss, _ = losses.consistency_loss(logits, probs, threshold=0.95)
+    loss.backward()
+    assert logits.grad[0, 1] < 0 and (logits.grad[0, [0, 2, 3]] > 0).all()  # descent raises class 1's logit
+    assert torch.equal(logits.grad[1], torch.zeros(4))  # below the threshold: no pull
+    assert probs.grad is None or torch.equal(probs.grad, torch.zeros_like(probs))  # the target is a constant

@@ -27,6 +27,7 @@ import torch
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from catgan.data.augment import RandomAffine
 from catgan.distributed import broadcast_module_state
 from catgan.losses import virtual_adversarial_loss
 from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.base is where users found them)
@@ -37,6 +38,7 @@ from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.
     model_class_name,
     resolve_image_shape,
 )
+from catgan.modules.consistency import augmentation_consistency_loss, check_consistency_options
 from catgan.modules.vat import radii_of_batch, vat_radius_per_example
 from catgan.nets.layers import frozen_batch_norm_stats, frozen_parameters, has_batch_norm, noise_layers_off
 
@@ -94,6 +96,15 @@ class AdversarialModule(pl.LightningModule):
             neighbour among the unlabeled training images (IMSAT, Hu et al. 2017: k 10, ``vat_eps`` 0.25), computed
             once per fit in ``setup`` (``catgan.data.neighbors``; needs a catgan data module, which then tells each
             batch's image rows); 0 (default): the radius is ``vat_eps`` for every example.
+        consistency_weight / consistency_threshold / consistency_augment / consistency_weak_shift: augmentation
+            consistency of D (catgan/modules/consistency.py): adds ``consistency_weight`` times the cross-entropy
+            between D's class for an image shifted by up to ``consistency_weak_shift`` pixels (used where its
+            probability is >= ``consistency_threshold``; FixMatch, Sohn et al. 2020) and D's output for the image
+            through ``consistency_augment(x, image_shape)`` (default ``catgan.data.augment.RandomAffine()``: up to 20
+            degrees of rotation, 15 % of scaling, shear 0.3, 1.5 pixels of translation), on the real unlabeled batch;
+            (in Python any callable ``augment(x, image_shape)``; in a config a ``RandomAffine`` or a subclass);
+            ``consistency_threshold`` None: the KL divergence from the soft prediction (UDA). Logged as
+            ``train/d/consistency`` (and ``consistency_mask``, the fraction above the threshold). 0 (default): no term.
         n_critic: discriminator updates per generator turn (one per batch).
         g_steps: generator updates per generator turn.
         latent_distribution: ``uniform`` on [-1, 1] (the paper's) or ``normal``.
@@ -151,6 +162,10 @@ class AdversarialModule(pl.LightningModule):
         vat_eps: float = 2.0,
         vat_xi: float = 1e-3,
         vat_neighbors: int = 0,
+        consistency_weight: float = 0.0,
+        consistency_threshold: Optional[float] = 0.95,
+        consistency_augment: Optional[RandomAffine] = None,
+        consistency_weak_shift: int = 1,
     ) -> None:
         super().__init__()
         self.fused_adam = bool(fused_adam)
@@ -198,6 +213,16 @@ class AdversarialModule(pl.LightningModule):
                 f"vat_weight={vat_weight} needs a classifier D (K >= 2 class logits, as CatGAN's and ImprovedGAN's): "
                 f"a D with {self.discriminator_outputs} output has no class distribution to smooth; use vat_weight 0."
             )
+        self.consistency_augment = check_consistency_options(
+            consistency_weight,
+            consistency_threshold,
+            consistency_weak_shift,
+            consistency_augment,
+            self.discriminator_outputs,
+            self.image_shape,
+        )
+        self.consistency_weight, self.consistency_threshold = float(consistency_weight), consistency_threshold
+        self.consistency_weak_shift = consistency_weak_shift
         self.d_batch_norm = d_batch_norm
         self.ema_decay = ema_decay
         self.generator_ema: Optional[AveragedModel] = None
@@ -363,6 +388,17 @@ class AdversarialModule(pl.LightningModule):
         d_loss, d_parts = self.discriminator_loss(real, fake, labeled)
         if self.vat_weight > 0:
             d_loss, d_parts = self._with_virtual_adversarial_term(d_loss, d_parts, real, batch.get("unlabeled_index"))
+        if self.consistency_weight > 0:
+            term, term_parts = augmentation_consistency_loss(
+                self.discriminator,
+                real,
+                self.image_shape,
+                self.consistency_augment,
+                self.consistency_threshold,
+                self.consistency_weak_shift,
+            )
+            d_loss = d_loss + self.consistency_weight * term
+            d_parts = {**d_parts, **term_parts, "loss": d_loss.detach()}
         self._check_finite("discriminator", d_loss, d_parts)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)

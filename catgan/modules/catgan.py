@@ -10,7 +10,14 @@ from torch import Tensor
 
 from catgan.distributed import all_gather_batch
 from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, feature_matching_loss
-from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
+from catgan.modules.base import (
+    AdversarialModule,
+    DiscriminatorFactory,
+    GeneratorFactory,
+    Labeled,
+    LossAndParts,
+    RandomAffine,
+)
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, noise_layers_off
 
@@ -60,6 +67,10 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         vat_eps: float = 2.0,
         vat_xi: float = 1e-3,
         vat_neighbors: int = 0,
+        consistency_weight: float = 0.0,
+        consistency_threshold: Optional[float] = 0.95,
+        consistency_augment: Optional[RandomAffine] = None,
+        consistency_weak_shift: int = 1,
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
@@ -118,6 +129,10 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
             vat_eps=vat_eps,
             vat_xi=vat_xi,
             vat_neighbors=vat_neighbors,
+            consistency_weight=consistency_weight,
+            consistency_threshold=consistency_threshold,
+            consistency_augment=consistency_augment,
+            consistency_weak_shift=consistency_weak_shift,
         )
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks

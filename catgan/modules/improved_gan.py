@@ -9,7 +9,14 @@ from typing import Optional, Sequence, Tuple
 from torch import Tensor
 
 from catgan.losses import feature_matching_loss, improved_gan_discriminator_loss
-from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
+from catgan.modules.base import (
+    AdversarialModule,
+    DiscriminatorFactory,
+    GeneratorFactory,
+    Labeled,
+    LossAndParts,
+    RandomAffine,
+)
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 
 
@@ -58,6 +65,10 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
         vat_eps: float = 2.0,
         vat_xi: float = 1e-3,
         vat_neighbors: int = 0,
+        consistency_weight: float = 0.0,
+        consistency_threshold: Optional[float] = 0.95,
+        consistency_augment: Optional[RandomAffine] = None,
+        consistency_weak_shift: int = 1,
         feature_matching_reduction: str = "sum",
         entropy_weight: float = 0.0,
     ) -> None:
@@ -100,6 +111,10 @@ class ImprovedGAN(ClassifierEvaluationMixin, AdversarialModule):
             vat_eps=vat_eps,
             vat_xi=vat_xi,
             vat_neighbors=vat_neighbors,
+            consistency_weight=consistency_weight,
+            consistency_threshold=consistency_threshold,
+            consistency_augment=consistency_augment,
+            consistency_weak_shift=consistency_weak_shift,
         )
         if not callable(getattr(self.discriminator, "features", None)):
             raise TypeError(

@@ -1,5 +1,7 @@
 """Random shifts of training images (catgan/data/augment.py and the data modules' labeled_shift / unlabeled_shift)."""
 
+import math
+
 import pytest
 import torch
 
@@ -105,3 +107,61 @@ def test_shift_of_flattened_mnist_uses_the_image_shape():
     assert dm._shift(2).image_shape == (1, 28, 28)
     with pytest.raises(ValueError, match="use at most 27"):
         MNISTDataModule(flatten=True, unlabeled_shift=28)
+
+
+# ----------------------------------------------------------------------------- affine maps (consistency term)
+
+
+def test_affine_warp_rotates_and_moves_exactly_on_the_pixel_grid():
+    from catgan.data.augment import affine_warp
+
+    x = torch.rand(3, 1, 8, 8)
+    one, zero = torch.ones(3), torch.zeros(3)
+    rotated = affine_warp(x, (1, 8, 8), one * math.pi / 2, one, zero, zero, zero)
+    assert torch.allclose(rotated, torch.rot90(x, 1, (2, 3)), atol=1e-5)  # counter-clockwise as displayed
+    assert not torch.allclose(rotated, torch.rot90(x, -1, (2, 3)), atol=1e-2)
+    right = affine_warp(x, (1, 8, 8), zero, one, zero, one, zero)  # 1 pixel right, zeros enter on the left
+    assert torch.allclose(right[..., 1:], x[..., :-1], atol=1e-6) and right[..., 0].abs().max() == 0
+    down = affine_warp(x.flatten(1), (1, 8, 8), zero, one, zero, zero, 2 * one).view(3, 1, 8, 8)  # flat in, flat out
+    assert torch.allclose(down[:, :, 2:], x[:, :, :-2], atol=1e-6) and down[:, :, :2].abs().max() == 0
+    assert torch.allclose(affine_warp(x, (1, 8, 8), zero, one, zero, zero, zero), x, atol=1e-6)  # identity
+
+
+def test_random_affine_draws_a_map_per_image_and_cuts_out_erase_squares():
+    from catgan.data.augment import random_affine
+
+    x = torch.rand(50, 1, 8, 8) + 0.1  # no zero pixel
+    same = random_affine(x, (1, 8, 8), 0.0, 0.0, 0.0, 0.0, erase=3, generator=torch.Generator().manual_seed(0))
+    holes = same == 0  # (50, 1, 8, 8)
+    assert holes.flatten(1).sum(1).eq(9).all()  # one 3 x 3 square per image, the rest untouched
+    assert torch.equal(same[~holes], x[~holes])
+    assert len({tuple(h.nonzero()[0].tolist()) for h in holes}) > 5  # at positions of their own
+    moved = random_affine(x, (1, 8, 8), generator=torch.Generator().manual_seed(1))
+    change = (moved - x).abs().flatten(1).sum(1)  # (50,)
+    assert change.min() > 0 and change.std() > 0.1 * change.mean()  # every image moved, each by its own map
+    again = random_affine(x, (1, 8, 8), generator=torch.Generator().manual_seed(1))
+    assert torch.equal(moved, again)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"scale": 1.0}, "0 <= scale < 1"),
+        ({"rotation": -5.0}, "rotation, shear, translation >= 0"),
+        ({"erase": 1.5}, "side in pixels"),
+    ],
+)
+def test_random_affine_refuses_bad_settings(kwargs, message):
+    from catgan.data.augment import RandomAffine
+
+    with pytest.raises(ValueError, match=message):
+        RandomAffine(**kwargs)
+
+
+def test_random_affine_refuses_flat_data_and_erase_larger_than_the_image():
+    from catgan.data.augment import RandomAffine
+
+    with pytest.raises(ValueError, match="flatten false|images \\(C, H, W\\)"):
+        RandomAffine()(torch.rand(2, 64), (64,))
+    with pytest.raises(ValueError, match="erase <= the image"):
+        RandomAffine(erase=9)(torch.rand(2, 64), (1, 8, 8))
