@@ -8,16 +8,10 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from catgan.data.augment import RandomAffine
 from catgan.distributed import all_gather_batch
 from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, feature_matching_loss
-from catgan.modules.base import (
-    AdversarialModule,
-    DiscriminatorFactory,
-    GeneratorFactory,
-    Labeled,
-    LossAndParts,
-    RandomAffine,
-)
+from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, noise_layers_off
 

@@ -8,15 +8,9 @@ from typing import Optional, Sequence, Tuple
 
 from torch import Tensor
 
+from catgan.data.augment import RandomAffine
 from catgan.losses import feature_matching_loss, improved_gan_discriminator_loss
-from catgan.modules.base import (
-    AdversarialModule,
-    DiscriminatorFactory,
-    GeneratorFactory,
-    Labeled,
-    LossAndParts,
-    RandomAffine,
-)
+from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 
 
