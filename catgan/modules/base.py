@@ -38,7 +38,7 @@ from catgan.modules.checks import (  # noqa: F401  (re-exported: catgan.modules.
     model_class_name,
     resolve_image_shape,
 )
-from catgan.modules.consistency import augmentation_consistency_loss, check_consistency_options
+from catgan.modules.consistency import check_consistency_options, consistency_term_of
 from catgan.modules.vat import radii_of_batch, vat_radius_per_example
 from catgan.nets.layers import frozen_batch_norm_stats, frozen_parameters, has_batch_norm, noise_layers_off
 
@@ -101,8 +101,8 @@ class AdversarialModule(pl.LightningModule):
             between D's class for an image shifted by up to ``consistency_weak_shift`` pixels (used where its
             probability is >= ``consistency_threshold``; FixMatch, Sohn et al. 2020) and D's output for the image
             through ``consistency_augment(x, image_shape)`` (default ``catgan.data.augment.RandomAffine()``: up to 20
-            degrees of rotation, 15 % of scaling, shear 0.3, 1.5 pixels of translation), on the real unlabeled batch;
-            (in Python any callable ``augment(x, image_shape)``; in a config a ``RandomAffine`` or a subclass);
+            degrees of rotation, 15 % of scaling, shear 0.3, 1.5 pixels of translation; from Python any callable
+            ``augment(x, image_shape)``, in a config a ``RandomAffine``), on the real unlabeled batch;
             ``consistency_threshold`` None: the KL divergence from the soft prediction (UDA). Logged as
             ``train/d/consistency`` (and ``consistency_mask``, the fraction above the threshold). 0 (default): no term.
         n_critic: discriminator updates per generator turn (one per batch).
@@ -389,14 +389,7 @@ class AdversarialModule(pl.LightningModule):
         if self.vat_weight > 0:
             d_loss, d_parts = self._with_virtual_adversarial_term(d_loss, d_parts, real, batch.get("unlabeled_index"))
         if self.consistency_weight > 0:
-            term, term_parts = augmentation_consistency_loss(
-                self.discriminator,
-                real,
-                self.image_shape,
-                self.consistency_augment,
-                self.consistency_threshold,
-                self.consistency_weak_shift,
-            )
+            term, term_parts = consistency_term_of(self, real)
             d_loss = d_loss + self.consistency_weight * term
             d_parts = {**d_parts, **term_parts, "loss": d_loss.detach()}
         self._check_finite("discriminator", d_loss, d_parts)

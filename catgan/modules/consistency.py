@@ -72,3 +72,15 @@ def augmentation_consistency_loss(
     with frozen_batch_norm_stats(discriminator):
         logits = discriminator(augment(real, image_shape))  # (B, K)
     return consistency_loss(logits, probs, threshold)
+
+
+def consistency_term_of(module, real: Tensor) -> LossAndParts:
+    """The term of an ``AdversarialModule`` (its D and ``consistency_*`` settings) on its real unlabeled batch."""
+    return augmentation_consistency_loss(
+        module.discriminator,
+        real,
+        module.image_shape,
+        module.consistency_augment,
+        module.consistency_threshold,
+        module.consistency_weak_shift,
+    )
