@@ -7,6 +7,7 @@ import pytest
 import torch
 import yaml
 
+from catgan.modules.evaluation import ClassifierEvaluationMixin
 from tests.conftest import CONFIGS
 from tests.data.test_vision import write_fake_mnist
 from tests.data.test_vision_sets import no_md5_check, write_fake_cifar10, write_fake_fashion_mnist, write_fake_svhn  # noqa: F401
@@ -47,7 +48,9 @@ FAKE_TORCHVISION_FILES = {
 
 
 @pytest.mark.parametrize("config", ALL_CONFIGS)
-def test_every_config_passes_fast_dev_run(config, run_cli, tmp_path, request):
+def test_every_config_passes_fast_dev_run(config, run_cli, tmp_path, request, monkeypatch):
+    # a smoke test: score 50 generated images at validation end instead of 500 (conv nets on CPU are slow)
+    monkeypatch.setattr(ClassifierEvaluationMixin, "diagnostic_samples", 50)
     args = ["fit", "--config", os.path.join(CONFIGS, config), "--trainer.fast_dev_run", "2"]
     with open(os.path.join(CONFIGS, config)) as f:
         data = yaml.safe_load(f)["data"]

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 import torch.multiprocessing as mp
 
@@ -12,31 +13,52 @@ from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, marg
 from tests.conftest import CONFIGS, REPO
 
 
+def _entropy_on_rank(rank, world, logits, fake):
+    shard = logits.chunk(world)[rank].clone().requires_grad_(True)
+    loss, parts = catgan_discriminator_loss(
+        shard, fake.chunk(world)[rank], marginal_logits_real=all_gather_batch(shard)
+    )
+    loss.backward()
+    g_loss, g_parts = catgan_generator_loss(fake.chunk(world)[rank], all_gather_batch(fake.chunk(world)[rank]))
+    return parts["marginal_entropy_real"].item(), g_parts["marginal_entropy_fake"].item(), shard.grad.clone()
+
+
+def _broadcast_on_rank(rank):
+    from catgan.nets import MLPDiscriminator
+
+    torch.manual_seed(0)  # the same directions on both ranks, as after DDP's broadcast at wrap time
+    d = MLPDiscriminator((6,), 3, hidden=(5,), weight_norm=True, batch_norm=False, weight_norm_init_noise=True)
+    torch.manual_seed(100 + rank)  # each rank its own batch and noise: different data-dependent inits
+    d.initialize_from_data(torch.rand(16, 6) * (rank + 1))
+    before = [t.clone() for t in d.state_dict().values()]
+    broadcast_module_state(d)
+    return before, [t.clone() for t in d.state_dict().values()]
+
+
 def _worker(rank, world, port, logits, fake, results):
     import torch.distributed as dist
 
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
     try:
-        shard = logits.chunk(world)[rank].clone().requires_grad_(True)
-        loss, parts = catgan_discriminator_loss(
-            shard, fake.chunk(world)[rank], marginal_logits_real=all_gather_batch(shard)
-        )
-        loss.backward()
-        g_loss, g_parts = catgan_generator_loss(fake.chunk(world)[rank], all_gather_batch(fake.chunk(world)[rank]))
-        results[rank] = (
-            parts["marginal_entropy_real"].item(),
-            g_parts["marginal_entropy_fake"].item(),
-            shard.grad.clone(),
-        )
+        results[("entropy", rank)] = _entropy_on_rank(rank, world, logits, fake)
+        results[("broadcast", rank)] = _broadcast_on_rank(rank)
     finally:
         dist.destroy_process_group()
 
 
-def test_marginal_entropy_over_two_ranks_equals_the_concatenated_batch():
+@pytest.fixture(scope="module")
+def two_ranks():
+    """One gloo group of two processes (spawning costs seconds) running every collective check of this file."""
     torch.manual_seed(0)
     logits, fake = torch.randn(8, 5) * 2, torch.randn(6, 5)
     results = mp.Manager().dict()
     mp.spawn(_worker, args=(2, 29517, logits, fake, results), nprocs=2, join=True)
+    return logits, fake, dict(results)
+
+
+def test_marginal_entropy_over_two_ranks_equals_the_concatenated_batch(two_ranks):
+    logits, fake, all_results = two_ranks
+    results = {rank: all_results[("entropy", rank)] for rank in (0, 1)}
     whole = marginal_entropy(logits).item()
     assert abs(results[0][0] - whole) < 1e-6 and abs(results[1][0] - whole) < 1e-6
     assert abs(results[0][1] - marginal_entropy(fake).item()) < 1e-6
@@ -85,28 +107,8 @@ def test_ddp_fit_on_cpu_through_the_cli(tmp_path):
     assert (tmp_path / "ckpt" / "last.ckpt").exists()
 
 
-def _broadcast_worker(rank, world, port, results):
-    import torch.distributed as dist
-
-    from catgan.nets import MLPDiscriminator
-
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
-    try:
-        torch.manual_seed(0)  # the same directions on both ranks, as after DDP's broadcast at wrap time
-        d = MLPDiscriminator((6,), 3, hidden=(5,), weight_norm=True, batch_norm=False, weight_norm_init_noise=True)
-        torch.manual_seed(100 + rank)  # each rank its own batch and noise: different data-dependent inits
-        d.initialize_from_data(torch.rand(16, 6) * (rank + 1))
-        before = [t.clone() for t in d.state_dict().values()]
-        broadcast_module_state(d)
-        results[rank] = (before, [t.clone() for t in d.state_dict().values()])
-    finally:
-        dist.destroy_process_group()
-
-
-def test_broadcast_module_state_gives_every_rank_rank_zeros_init():
-    results = mp.Manager().dict()
-    mp.spawn(_broadcast_worker, args=(2, 29519, results), nprocs=2, join=True)
-    (before0, after0), (before1, after1) = results[0], results[1]
+def test_broadcast_module_state_gives_every_rank_rank_zeros_init(two_ranks):
+    (before0, after0), (before1, after1) = two_ranks[2][("broadcast", 0)], two_ranks[2][("broadcast", 1)]
     assert any(not torch.equal(a, b) for a, b in zip(before0, before1))  # the inits differed
     assert all(torch.equal(a, b) for a, b in zip(after1, before0))  # rank 1 now holds rank 0's state
     assert all(torch.equal(a, b) for a, b in zip(after0, before0))  # rank 0 unchanged
