@@ -4,15 +4,20 @@
 when the module keeps one) in eval mode, noise off, over a loader of ``(x, y)`` batches and returns the
 probabilities (N, K) and the labels (N,). ``ensemble_accuracy([probs_1, probs_2, ...], labels)`` is the
 accuracy of their mean. ``scripts/reproduce.py --restarts R --ensemble`` uses both: R fits of one label split
-from different initializations, scored as one classifier.
+from different initializations, scored as one classifier. ``EnsembleClassifier([model_a, model_b, ...])`` is that
+classifier as one module, for use after training (its ``classify`` gives the log of the mean probabilities).
 
     probs_a, y = class_probabilities(model_a, datamodule.test_dataloader())
     probs_b, _ = class_probabilities(model_b, datamodule.test_dataloader())
     accuracy = ensemble_accuracy([probs_a, probs_b], y)
+
+    ensemble = EnsembleClassifier([CatGAN.load_from_checkpoint(p) for p in paths])
+    probs, y = class_probabilities(ensemble, datamodule.test_dataloader())  # the mean of the members' probabilities
 """
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence, Tuple
 
 import torch
@@ -55,3 +60,34 @@ def ensemble_accuracy(members: Sequence[Tensor], labels: Tensor) -> float:
         )
     mean = torch.stack([p.float() for p in members]).mean(dim=0)  # (N, K)
     return (mean.argmax(dim=1) == labels).float().mean().item()
+
+
+class EnsembleClassifier(nn.Module):
+    """Several trained classifiers as one: ``classify(x)`` is log(mean of the members' softmax(classify(x))), so its
+    softmax (and ``class_probabilities``) is the mean of their class probabilities and its argmax the ensemble's class.
+    Members keep their own train/eval mode; ``eval()`` on the ensemble sets every member's."""
+
+    def __init__(self, members: Sequence[nn.Module]):
+        super().__init__()
+        members = list(members)
+        if not members:
+            raise ValueError("EnsembleClassifier needs at least one member (a trained CatGAN, ImprovedGAN, ...).")
+        for member in members:
+            if not callable(getattr(member, "classify", None)):
+                raise TypeError(
+                    f"EnsembleClassifier: {type(member).__name__} has no classify(x); members must be classifier "
+                    "modules (CatGAN, ImprovedGAN, SupervisedClassifier)."
+                )
+        self.members = nn.ModuleList(members)
+
+    def classify(self, x: Tensor) -> Tensor:
+        """(B, K) log of the members' mean class probabilities; members must agree on K."""
+        logs = [m.classify(x).float().log_softmax(dim=1) for m in self.members]  # each (B, K)
+        if len({tuple(t.shape) for t in logs}) != 1:
+            raise ValueError(
+                f"EnsembleClassifier: the members give {[tuple(t.shape) for t in logs]} outputs for one batch; every "
+                "member must classify into the same K classes."
+            )
+        return torch.logsumexp(torch.stack(logs), dim=0) - math.log(len(logs))  # (B, K)
+
+    forward = classify

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from catgan.ensembles import class_probabilities, ensemble_accuracy
+from catgan.ensembles import EnsembleClassifier, class_probabilities, ensemble_accuracy
 
 
 class _Fixed(nn.Module):
@@ -39,3 +39,24 @@ def test_the_ensemble_can_be_right_where_every_member_alone_is_wrong_on_some_exa
     assert ensemble_accuracy([a, b], labels) == 1.0  # means (0.65, 0.35) and (0.35, 0.65)
     with pytest.raises(ValueError, match="same examples"):
         ensemble_accuracy([a, b[:1]], labels)
+
+
+def test_ensemble_classifier_gives_the_mean_probabilities_and_sets_every_member_to_eval():
+    a, b = _Fixed().train(), _Fixed().train()
+    with torch.no_grad():
+        b.scale.fill_(-2.0)  # b's logits: -2 x
+    x = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, -1.0]])
+    labels = torch.tensor([0, 1, 0])
+    loader = [(x, labels)]
+    ensemble = EnsembleClassifier([a, b])
+    probs, _ = class_probabilities(ensemble, loader)
+    by_hand = (x.softmax(dim=1) + (-2 * x).softmax(dim=1)) / 2  # (3, 2)
+    assert torch.allclose(probs, by_hand, atol=1e-6)
+    assert a.modes == [False] and b.modes == [False] and a.training and b.training  # eval while scored, restored
+    assert torch.allclose(ensemble.classify(x).exp().sum(dim=1), torch.ones(3))  # log-probabilities
+    members = [class_probabilities(m, loader)[0] for m in (a, b)]
+    assert (probs.argmax(dim=1) == labels).float().mean().item() == ensemble_accuracy(members, labels)
+    with pytest.raises(ValueError, match="at least one member"):
+        EnsembleClassifier([])
+    with pytest.raises(TypeError, match="no classify"):
+        EnsembleClassifier([a, nn.Linear(2, 2)])
