@@ -24,14 +24,19 @@ import torch
 from torch import Tensor, nn
 
 
+def require_classifier(model: nn.Module, who: str) -> None:
+    """TypeError naming the fix unless ``model`` has ``classify(x)`` (CatGAN, ImprovedGAN, SupervisedClassifier)."""
+    if not callable(getattr(model, "classify", None)):
+        raise TypeError(
+            f"{who}: {type(model).__name__} has no classify(x); it needs a classifier module "
+            "(CatGAN, ImprovedGAN, SupervisedClassifier)."
+        )
+
+
 def class_probabilities(model: nn.Module, loader: Iterable) -> Tuple[Tensor, Tensor]:
     """softmax(model.classify(x)) over every ``(x, y)`` batch of ``loader``, in eval mode: ((N, K), (N,)).
     The model's train/eval mode is restored afterwards."""
-    if not callable(getattr(model, "classify", None)):
-        raise TypeError(
-            f"{type(model).__name__} has no classify(x): class probabilities need a classifier module "
-            "(CatGAN, ImprovedGAN, SupervisedClassifier)."
-        )
+    require_classifier(model, "class_probabilities")
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -73,11 +78,7 @@ class EnsembleClassifier(nn.Module):
         if not members:
             raise ValueError("EnsembleClassifier needs at least one member (a trained CatGAN, ImprovedGAN, ...).")
         for member in members:
-            if not callable(getattr(member, "classify", None)):
-                raise TypeError(
-                    f"EnsembleClassifier: {type(member).__name__} has no classify(x); members must be classifier "
-                    "modules (CatGAN, ImprovedGAN, SupervisedClassifier)."
-                )
+            require_classifier(member, "EnsembleClassifier")
         self.members = nn.ModuleList(members)
 
     def classify(self, x: Tensor) -> Tensor:
