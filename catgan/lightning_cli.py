@@ -23,6 +23,7 @@ from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities.model_helpers import is_overridden
 
 from catgan.callbacks import ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback
+from catgan.data.base import BaseSemiSupervisedDataModule
 from catgan.predictions import PredictionWriter
 from catgan.runs import link_latest, shown
 
@@ -133,10 +134,27 @@ class CatGANCLI(LightningCLI):
 
     def before_fit(self) -> None:
         self._fit_started = time.perf_counter()
+        self.fit_to_the_data()
         if self.settings:
             self.trainer.callbacks.append(SettingsInCheckpoint(self.settings))
         latest = self.point_latest and self.run_dir and self.trainer.is_global_zero
         self.latest = link_latest(self.run_dir) if latest else None
+
+    def fit_to_the_data(self) -> None:
+        """Settings that follow from the data's size, each at its cause instead of a Lightning warning: an empty
+        validation split turns validation off (and says so); a run of fewer batches per epoch than
+        ``log_every_n_steps`` logs every epoch's last batch."""
+        data, trainer = self.datamodule, self.trainer
+        if not isinstance(data, BaseSemiSupervisedDataModule) or trainer.fast_dev_run:
+            return
+        data.setup("fit")
+        if data.splits.val_x.shape[0] == 0 and trainer.limit_val_batches != 0:
+            print("catgan: the validation split is empty (val_size 0): no validation during the fit")
+            trainer.limit_val_batches = 0
+        batches = data.splits.train_x.shape[0] // data.batch_size
+        limit = trainer.limit_train_batches
+        batches = min(batches, limit) if isinstance(limit, int) else int(batches * limit)
+        trainer.log_every_n_steps = max(1, min(trainer.log_every_n_steps, batches))
 
     def after_fit(self) -> None:
         self.fit_seconds = time.perf_counter() - self._fit_started
@@ -144,7 +162,11 @@ class CatGANCLI(LightningCLI):
         self.fit_metrics = {k: float(v) for k, v in self.trainer.callback_metrics.items() if v.numel() == 1}
         if self.trainer.is_global_zero:
             print(f"catgan: fit finished in {self.fit_seconds:.1f} s ({self.trainer.global_step} optimizer steps)")
-        if self.config_init[self.subcommand].get("test_after_fit", True) and is_overridden("test_step", self.model):
+        test = self.config_init[self.subcommand].get("test_after_fit", True) and is_overridden("test_step", self.model)
+        splits = getattr(self.datamodule, "splits", None)
+        if test and splits is not None and splits.test_x.shape[0] == 0:
+            print("catgan: the test split is empty (test_size 0): no test after the fit")
+        elif test:
             self.trainer.test(self.model, datamodule=self.datamodule)
         if self.trainer.is_global_zero:
             print("\n".join(self.where_the_run_went()))
