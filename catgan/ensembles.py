@@ -106,7 +106,7 @@ class EnsembleClassifier(nn.Module):
             raise ValueError("EnsembleClassifier.from_checkpoints needs at least one checkpoint path.")
         members = [load_checkpoint_model(p) for p in paths]
         tasks = [task_of(m, checkpoint_config(p)) for m, p in zip(members, paths)]
-        for name in {name for task in tasks for name in task}:
+        for name in dict.fromkeys(name for task in tasks for name in task):  # in a fixed order
             given = [(p, task[name]) for p, task in zip(paths, tasks) if name in task]
             if any(v != given[0][1] for _, v in given):
                 listed = "; ".join(f"{p}: {v}" for p, v in given)

@@ -38,8 +38,9 @@ def option_values(argv: List[str], option: str) -> List[str]:
 
 
 def run_folder_of(ckpt_path: str) -> str:
-    """The run folder of a checkpoint: ``<run>/checkpoints/x.ckpt`` -> ``<run>``, else the checkpoint's folder."""
-    folder = os.path.dirname(os.path.abspath(ckpt_path))
+    """The run folder of a checkpoint: ``<run>/checkpoints/x.ckpt`` -> ``<run>``, else the checkpoint's folder (links
+    such as ``latest`` resolved, so a resumed fit writes where its checkpoints are)."""
+    folder = os.path.dirname(os.path.realpath(ckpt_path))
     return os.path.dirname(folder) if os.path.basename(folder) == "checkpoints" else folder
 
 

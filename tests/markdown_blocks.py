@@ -34,19 +34,9 @@ REPO = Path(__file__).resolve().parent.parent
 # appended to each `catgan <subcommand>` of a bash block: a fit of seconds, and no progress bars in the test log
 QUIET = ["--trainer.enable_progress_bar", "false"]
 TINY: Dict[str, List[str]] = {
-    "fit": [
-        "--trainer.max_epochs",
-        "1",
-        "--trainer.limit_train_batches",
-        "2",
-        "--trainer.limit_val_batches",
-        "1",
-        "--trainer.limit_test_batches",
-        "1",
-        "--trainer.enable_model_summary",
-        "false",
-        *QUIET,
-    ],
+    "fit": "--trainer.max_epochs 1 --trainer.limit_train_batches 2 --trainer.limit_val_batches 1 "
+    "--trainer.limit_test_batches 1 --trainer.enable_model_summary false".split()
+    + QUIET,
     "validate": QUIET,
     "test": QUIET,
     "predict": QUIET,
