@@ -209,6 +209,8 @@ def main(args: Optional[List[str]] = None, run: bool = True) -> Any:
     if run and (not argv or argv[0] in ("-h", "--help")):
         overview_parser().print_help()
         return None
+    if run and argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"):
+        overview_parser().error(f"unknown subcommand {argv[0]!r}: choose from {', '.join(SUBCOMMANDS)}")
     if argv[0] == "sample":
         written = sample_main(argv[1:])
         return written if args is not None else None

@@ -264,3 +264,15 @@ def test_catgan_help_lists_every_subcommand_without_importing_torch():
     )
     assert done.returncode == 0 and done.stdout.rstrip().endswith("False"), done.stderr
     assert "{fit,validate,test,predict,sample}" in done.stdout and "Lightning Trainer" not in done.stdout
+    typo = subprocess.run(
+        [sys.executable, "-m", "catgan.cli", "smaple"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": REPO},
+    )
+    assert (
+        typo.returncode == 2
+        and "unknown subcommand 'smaple': choose from fit, validate, test, predict, sample" in typo.stderr
+    )
