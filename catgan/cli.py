@@ -7,7 +7,7 @@
     catgan sample --ckpt_path runs/digits_catgan/latest/checkpoints/last.ckpt --num 64 [--out samples]
 
 A fit writes one run folder, ``runs/<config name>/<date>-<time>/`` unless ``--run_dir`` says otherwise
-(catgan/runs.py). The data module's ``image_shape`` and ``num_classes`` are linked into the model, so networks
+(catgan/run_folders.py). The data module's ``image_shape`` and ``num_classes`` are linked into the model, so networks
 are built for the data without hand-copied shapes. A fit logs to W&B, offline unless ``WANDB_MODE`` says
 otherwise (``wandb sync <run folder>/wandb/offline-run-*`` uploads later); predict, test and validate log
 nothing unless a ``--trainer.logger`` is given. After ``fit`` the test split is evaluated
@@ -20,7 +20,7 @@ import json
 import os
 from typing import Any, List, Optional
 
-from catgan.runs import (
+from catgan.run_folders import (
     checkpoint_config,
     load_checkpoint_model,  # noqa: F401 (scripts import it from here)
     option_values,
@@ -152,7 +152,7 @@ def sample_main(argv: List[str]) -> dict:
     if args.num < 1:
         parser.error("--num must be >= 1")
     from catgan.predictions import write_samples
-    from catgan.runs import shown
+    from catgan.run_folders import shown
 
     model = load_checkpoint_model(args.ckpt_path)
     out = args.out or os.path.join(run_folder_of(args.ckpt_path), "samples")

@@ -12,7 +12,7 @@ classifier as one module, for use after training (its ``classify`` gives the log
     accuracy = ensemble_accuracy([probs_a, probs_b], y)
 
     ensemble = EnsembleClassifier.from_checkpoints(paths)  # any catgan fits of one task
-    data = catgan.runs.load_checkpoint_datamodule(paths[0])  # the data of those fits (saved in the checkpoint)
+    data = catgan.run_folders.load_checkpoint_datamodule(paths[0])  # the data of those fits (saved in the checkpoint)
     probs, y = class_probabilities(ensemble, data.test_dataloader())  # the mean of the members' probabilities
 """
 
@@ -99,7 +99,7 @@ class EnsembleClassifier(nn.Module):
         """The ensemble of the classifiers saved in ``paths`` (checkpoints of ``catgan fit`` or of any catgan module:
         CatGAN, ImprovedGAN, SupervisedClassifier, in any mix), in eval mode. They must solve one task: the same
         image shape, classes and data set; checkpoints of different tasks are refused, naming the difference."""
-        from catgan.runs import checkpoint_config, load_checkpoint_model
+        from catgan.run_folders import checkpoint_config, load_checkpoint_model
 
         paths = [str(p) for p in paths]
         if not paths:

@@ -1,7 +1,7 @@
 """The LightningCLI behind ``catgan fit/validate/test/predict`` (catgan/cli.py is the console script in front of it,
 which imports this module only when a subcommand runs, so ``catgan --help`` answers at once).
 
-A fit writes its run into one folder (catgan/runs.py): ``config.yaml`` (the config that ran), ``checkpoints/``
+A fit writes its run into one folder (catgan/run_folders.py): ``config.yaml`` (the config that ran), ``checkpoints/``
 and the logger's files, and ends by printing where they are. The checkpoint also keeps the model and data
 settings, so predict/test/validate/sample need only ``--ckpt_path``.
 """
@@ -25,7 +25,7 @@ from lightning.pytorch.utilities.model_helpers import is_overridden
 from catgan.callbacks import ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback
 from catgan.data.base import BaseSemiSupervisedDataModule
 from catgan.predictions import PredictionWriter
-from catgan.runs import link_latest, shown
+from catgan.run_folders import link_latest, shown
 
 DESCRIPTION = "catgan: semi-supervised learning with Categorical GANs (CatGAN) and GAN baselines."
 

@@ -19,7 +19,7 @@ import torch
 from lightning.pytorch import Callback
 from torch import Tensor
 
-from catgan.runs import run_folder_of, shown
+from catgan.run_folders import run_folder_of, shown
 
 
 def class_labels(pl_module: pl.LightningModule, num_classes: int) -> List[str]:
