@@ -38,9 +38,10 @@ def test_compare_runs_every_method_and_writes_one_json_per_run(compare, tmp_path
     assert set(saved) == {f"digits_{m}_labels30_seed3.json" for m in ("catgan", "improved_gan", "supervised")}
     for record in saved.values():
         assert record["seed"] == 3 and record["num_labeled"] == 30 and record["max_epochs"] == 1
-        assert record["test_error"] == pytest.approx(1.0 - record["test_acc"])
-        assert 0.0 < record["test_acc"] <= 1.0 and record["wall_seconds"] > 0
-        assert "<tmp>" in record["cli_args"]
+        assert record["metric"] == "test/acc" and record["error"] == pytest.approx(1.0 - record["metrics"]["test/acc"])
+        assert 0.0 < record["metrics"]["test/acc"] <= 1.0 and record["total_seconds"] > 0
+        assert record["command"].startswith(f"catgan fit --config {record['config']} --seed_everything 3 ")
+        assert "--data.init_args.num_labeled 30" in record["command"]
         assert len(record["curve"]) == 1 and set(record["hours_to_test_error"]) == {"5", "2"}
     printed = capsys.readouterr().out
     assert "digits, 30 labels, seeds 3, 1 epochs" in printed
@@ -54,7 +55,7 @@ def test_each_method_uses_its_own_measured_config_and_the_time_to_a_target_error
     curve.append({"epoch": 3, "seconds": 1080, "test/acc": 0.94})
     assert compare.hours_to(curve, 5.0) == 0.2 and compare.hours_to(curve, 2.0) is None
     records = [
-        {"method": "ImprovedGAN", "test_error": 0.02, "wall_seconds": 9.0, "hours_to_test_error": {"5": 0.5, "2": h}}
+        {"method": "ImprovedGAN", "error": 0.02, "total_seconds": 9.0, "hours_to_test_error": {"5": 0.5, "2": h}}
         for h in (1.0, None)
     ]
     row = compare.summary_table(records).splitlines()[1].split()
@@ -62,10 +63,8 @@ def test_each_method_uses_its_own_measured_config_and_the_time_to_a_target_error
 
 
 def test_summary_table_reports_mean_and_sample_std(compare):
-    records = [
-        {"method": "CatGAN", "test_error": e, "wall_seconds": w} for e, w in ((0.10, 1.0), (0.12, 2.0), (0.14, 3.0))
-    ]
-    records.append({"method": "Supervised", "test_error": 0.2, "wall_seconds": 4.0})
+    records = [{"method": "CatGAN", "error": e, "total_seconds": w} for e, w in ((0.10, 1.0), (0.12, 2.0), (0.14, 3.0))]
+    records.append({"method": "Supervised", "error": 0.2, "total_seconds": 4.0})
     rows = compare.summary_table(records).splitlines()
     assert rows[1].split() == ["CatGAN", "3", "12.00", "±", "2.00", "2.0"]
     assert rows[2].split() == ["Supervised", "1", "20.00", "±", "n/a", "4.0"]

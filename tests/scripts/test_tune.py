@@ -1,6 +1,7 @@
 """scripts/tune.py: an Optuna study of real digits fits in SQLite, resumed into the same file, pruning that
 stops a fit early, a best config that runs, and a bad search-space key refused before any trial."""
 
+import json
 import os
 
 import optuna
@@ -77,6 +78,34 @@ def test_study_in_sqlite_is_resumed_and_writes_a_best_config_that_runs(tune, tmp
     )
     assert cli.trainer.global_step == 4
     assert [layer.out_features for layer in cli.model.discriminator.body if hasattr(layer, "out_features")] == hidden
+
+
+def test_a_short_search_of_a_shipped_space_completes_after_a_failed_first_call_and_resumes(tune, tmp_path, capsys):
+    """configs/digits_catgan.yaml validates every 10 epochs: 2-epoch trials validate at their end all the same. A
+    first call on a metric the fit does not log fails; the corrected command continues in the same folder."""
+    space, out = os.path.join(CONFIGS, "search", "digits_catgan.yaml"), tmp_path / "study"
+    args = ["--config", CONFIG, "--space", space, "--out", str(out), "--seeds", "100", "--pruner", "none"]
+    short = ["--", "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "2", "--torch_threads", "1"]
+    with pytest.raises(SystemExit, match="logged no 'val/nothing'; choose --metric among .*'val/acc'"):
+        tune.main(args + ["--trials", "1", "--metric", "val/nothing"] + short)
+    with pytest.raises(SystemExit):
+        tune.main(args + ["--metric", "test/error"] + short)  # trials do not test: refused before any trial
+    assert "choose a val/ metric" in capsys.readouterr().err
+    tune.main(args + ["--trials", "2"] + short)
+    assert "holds no finished trial yet: continuing it" in capsys.readouterr().out
+    tune.main(args + ["--trials", "3", "--resume"] + short)
+    printed = capsys.readouterr().out
+    trials = optuna.load_study(study_name="digits_catgan", storage=f"sqlite:///{out}/study.db").trials
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE", "COMPLETE", "COMPLETE"]
+    assert all(t.user_attrs["epochs"] == 2 for t in trials[1:])
+    record = json.loads((out / "study.json").read_text())
+    assert record["config"] == "configs/digits_catgan.yaml" and record["space"] == "configs/search/digits_catgan.yaml"
+    assert record["metric"] == "val/error" and [t["number"] for t in record["trials"]] == [0, 1, 2, 3]
+    assert record["best"]["value"] == min(t.value for t in trials[1:]) and record["command"].startswith("python ")
+    assert record["trials"][1]["intermediate_values"] == {"1": trials[1].value}  # validated at epoch 2 (index 1)
+    importance = json.loads((out / "importances.json").read_text())
+    assert importance["complete_trials"] == 3
+    assert "3 complete trials; with under 20 trials the ranking is not stable" in printed or "error" in importance
 
 
 def test_a_pruned_trial_stops_its_fit_early(tune):

@@ -7,6 +7,9 @@ import statistics
 
 import pytest
 
+from catgan.restarts import mutual_information
+from catgan.runs import load_records, run_config
+from catgan.summaries import summary_lines
 from tests.conftest import CONFIGS, load_script
 
 CONFIG = os.path.join(CONFIGS, "digits_catgan.yaml")
@@ -34,7 +37,7 @@ def test_seeds_run_apart_are_summarized_like_one_run_over_all_seeds(reproduce, t
     assert f"error: {mean:.2f} ± {std:.2f} % over 2 seeds" in printed
 
     # seed 4 again as its own process would: --summarize keeps the newest record per seed
-    rerun = reproduce.run_one(CONFIG, 4, QUICK[1:] + ["--trainer.limit_train_batches", "3"], "test/acc", out, "none")
+    rerun = run_config(CONFIG, 4, QUICK[1:] + ["--trainer.limit_train_batches", "3"], "test/acc", out)
     rerun["date"] = "9999"  # newer than anything written above
     with open(os.path.join(out, "zz_rerun.json"), "w") as f:
         json.dump(rerun, f)
@@ -58,7 +61,7 @@ def test_summarize_rejects_an_empty_folder_and_an_unrecorded_metric(reproduce, t
         "overrides": [],
     }
     with pytest.raises(ValueError, match="test/acc"):
-        reproduce.summary_lines([record], "test/cluster_acc")
+        summary_lines([record], "test/cluster_acc")
 
 
 def test_seed_ranges_and_bad_seeds(reproduce):
@@ -80,9 +83,9 @@ def test_workers_run_seeds_in_parallel_processes_with_the_same_results(reproduce
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "over 2 seeds" in done.stdout
-    parallel = {r["seed"]: r for r in reproduce.load_records(out)}
+    parallel = {r["seed"]: r for r in load_records(out)}
     assert sorted(parallel) == [5, 6]
-    serial = reproduce.run_one(CONFIG, 6, QUICK[1:], "test/acc", str(tmp_path / "serial"), "none")
+    serial = run_config(CONFIG, 6, QUICK[1:], "test/acc", str(tmp_path / "serial"))
     assert parallel[6]["optimizer_steps"] == serial["optimizer_steps"] == 4
     assert parallel[6]["metrics"]["test/acc"] == serial["metrics"]["test/acc"]
 
@@ -125,7 +128,7 @@ def test_restarts_keep_per_seed_the_fit_with_the_highest_label_free_mutual_infor
     records = [json.loads(p.read_text()) for p in (tmp_path / "r").glob("*.json")]
     assert sorted(r.get("init_seed", r["seed"]) for r in records) == [0, 1000]  # two initializations, one split
     assert records[0]["metrics"] != records[1]["metrics"]  # they trained differently
-    mi = {r.get("restart", 0): reproduce.mutual_information(r) for r in records}
+    mi = {r.get("restart", 0): mutual_information(r) for r in records}
     (only,) = kept
     assert only.get("restart", 0) == max(mi, key=mi.get) and len(only["restarts"]) == 2
     printed = capsys.readouterr().out
@@ -243,7 +246,7 @@ def test_select_epoch_screens_restarts_early_and_continues_the_highest_mi_one_ex
     records = [json.loads(p.read_text()) for p in out.glob("*.json")]
     screened = [r for r in records if r.get("stopped_after_epoch") == 1]
     assert sorted(r.get("restart", 0) for r in screened) == [0, 1, 2] and all(r["epochs"] == 1 for r in screened)
-    mi = {r.get("restart", 0): reproduce.mutual_information(r) for r in screened}
+    mi = {r.get("restart", 0): mutual_information(r) for r in screened}
     assert kept.get("restart", 0) == max(mi, key=mi.get) and kept["epochs"] == 2 and kept["selected_at_epoch"] == 1
     assert [r["mutual_information"] for r in kept["restarts"]] == [mi[0], mi[1], mi[2]]
     assert "(highest MI at epoch 1; all at epoch 1:" in capsys.readouterr().out
@@ -251,9 +254,7 @@ def test_select_epoch_screens_restarts_early_and_continues_the_highest_mi_one_ex
     # the continued restart resumed its epoch-1 checkpoint and equals one uninterrupted 2-epoch fit of the same
     # initialization
     assert kept["resumed_from"].endswith("last.ckpt")
-    plain = reproduce.run_one(
-        config, 0, quick[1:], "test/cluster_acc", str(tmp_path / "p"), "none", restart=kept.get("restart", 0)
-    )
+    plain = run_config(config, 0, quick[1:], "test/cluster_acc", str(tmp_path / "p"), restart=kept.get("restart", 0))
     assert plain["metrics"]["test/cluster_acc"] == kept["metrics"]["test/cluster_acc"]
     assert plain["metrics"]["val/conditional_entropy_real"] == kept["metrics"]["val/conditional_entropy_real"]
 
