@@ -79,6 +79,17 @@ def test_read_curve_gives_percent_error_of_the_rows_that_have_the_metric(tmp_pat
         plot_learning_curve.read_curve(str(path), "test/acc")
 
 
+def test_a_curve_file_folded_into_its_record_is_read_from_the_newest_record_with_a_curve(tmp_path):
+    rows = [{"epoch": 1, "seconds": 10, "test/acc": 0.8}, {"epoch": 2, "seconds": 20, "test/acc": 0.9}]
+    (tmp_path / "x_seed0_100.json").write_text(json.dumps({"epochs": 2, "date": "1", "curve": rows[:1]}))
+    (tmp_path / "x_seed0_200.json").write_text(json.dumps({"epochs": 2, "date": "2", "curve": rows}))
+    (tmp_path / "x_seed0_ensemble3_300.json").write_text(json.dumps({"date": "3", "curve": rows[:1]}))  # another run
+    epochs, errors = plot_learning_curve.read_curve(str(tmp_path / "x_seed0_curve.json"), "test/acc")
+    assert epochs == [1, 2] and errors == pytest.approx([20.0, 10.0])  # a record's "epochs" is a count, not rows
+    with pytest.raises(FileNotFoundError, match="x_seed1_<time>.json"):
+        plot_learning_curve.read_curve(str(tmp_path / "x_seed1_curve.json"), "test/acc")
+
+
 def test_plot_writes_a_png(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"curve": [{"epoch": e, "test/acc": 0.8 + 0.05 * e} for e in (1, 2, 3)]}))
