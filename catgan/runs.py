@@ -12,7 +12,8 @@ weights and returns a self-contained record, written to ``out_dir`` when given::
      "command": "catgan fit --config configs/digits_catgan.yaml --seed_everything 3 --data.init_args.seed 3 ...",
      "curve": [...]}
 
-Paths in a record are relative to the repository root (a run folder is never stored). scripts/reproduce.py,
+Paths in a record are relative to the repository root; a run folder outside the repository (a temporary one, or
+``--run-dir`` elsewhere) appears as ``<run_dir>``, so no machine path is kept. scripts/reproduce.py,
 compare.py and sample_quality.py write these records; ``load_records`` reads a folder of them back.
 """
 

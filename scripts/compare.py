@@ -1,12 +1,13 @@
 """Compare CatGAN, Improved-GAN and the supervised baseline on the same data, labels and seeds.
 
 Each run goes through the in-process ``catgan`` CLI with each method's own config for the data
-(``CONFIGS``: digits_{catgan,improved_gan,supervised}.yaml; on MNIST the measured PI-MNIST recipes
+(``CONFIGS``: digits_{catgan,improved_gan,supervised}.yaml; on MNIST the PI-MNIST configs
 mnist_pi_catgan_100.yaml, mnist_pi_improved_gan_100.yaml and mnist_pi_100_supervised.yaml), with the seed
 set in both ``seed_everything`` and ``data.init_args.seed`` (so every method sees the same labeled subset
 for a seed), then the test split is evaluated with the final weights. Each run records its learning
 curve (test error after every epoch, ``catgan.curves.LearningCurve``) and from it the training time to
-reach each of ``--targets`` (default 5 % and 2 % test error). One JSON per run is written to ``--out``;
+reach each of ``--targets`` (default 5 % and 2 % test error). One JSON record per run (``catgan.runs``, plus the
+method, data and hours to each target) is written to ``--out``;
 one table (test error mean ± std over seeds, wall time per run, hours to each target) is printed.
 
     python scripts/compare.py --data digits --seeds 0 1 2
