@@ -206,6 +206,8 @@ def fit_split(
         total = time.perf_counter() - started
         kept = run_dir is not None and inside_repo(folder)  # a kept folder in the repository is named; others not
         replace = {os.path.abspath(folder): relative(folder) if kept else "<run_dir>"}
+        if curve_path and not inside_repo(curve_path):  # e.g. a temporary folder: named by what it is
+            replace[os.path.dirname(os.path.abspath(curve_path))] = "<curve_dir>"
         resolved = resolved_config(cli, replace)
     metrics = {k: v for k, v in getattr(cli, "fit_metrics", {}).items() if k.startswith("val/")}
     metrics.update({k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))})
