@@ -156,7 +156,7 @@ def folder_groups(folder: str) -> List[Dict[str, Any]]:
             if record.get("ensemble")
             else "stopped early"
             if record.get("stopped_after_epoch")
-            else "restart"
+            else f"restart {record['restart']}"
             if record.get("restart")
             else "fit"
         )
@@ -167,8 +167,16 @@ def folder_groups(folder: str) -> List[Dict[str, Any]]:
     found = []
     for (config, overrides, metric, kind), seeds in sorted(groups.items()):
         errors = [100 * (1 - v) for _, r in seeds.values() if (v := metric_of(r, metric)) is not None]
+        restarts = [
+            int(r.get("restart", 0))
+            for (c, o, m, _), group in groups.items()
+            if (c, o, m) == (config, overrides, metric)
+            for _, r in group.values()
+        ]
         found.append(
             {
+                "restarts": max(restarts) + 1,
+                "ensemble": max(int(r.get("ensemble", 0)) for _, r in seeds.values()),
                 "config": config,
                 "overrides": list(overrides),
                 "metric": metric,
@@ -181,13 +189,28 @@ def folder_groups(folder: str) -> List[Dict[str, Any]]:
 
 
 def folder_summary(folder: str) -> str:
-    """What a folder says about itself: the first sentence of its README.md or NOTE.md, else ''."""
+    """What a folder says about itself: the first sentence of its README.md or NOTE.md, else the first comment of
+    its shell script (after the shebang), else ''."""
     for name in ("README.md", "NOTE.md"):
         path = os.path.join(folder, name)
         if os.path.isfile(path):
             with open(path) as f:
                 text = " ".join(f.read().split())
             return text.split(". ")[0].rstrip(".") + "."
+    for path in sorted(glob.glob(os.path.join(folder, "*.sh"))):
+        block = []
+        with open(path) as f:
+            for line in f:
+                if line.startswith("#!"):
+                    continue
+                if not line.startswith("#"):
+                    break
+                block.append(line[1:].strip())
+        text = " ".join(block).removeprefix(f"bash {os.path.basename(path)}").lstrip(" :")
+        if text:
+            sentence = text.split(". ")[0].rstrip(".")
+            sentence = sentence.replace("*", "\\*")
+            return f"`{os.path.basename(path)}`: {sentence[:300]}{'…' if len(sentence) > 300 else '.'}"
     return ""
 
 
@@ -198,7 +221,9 @@ def folder_command(folder: str, group: Dict[str, Any], root: str) -> str:
     line = ["python", "scripts/reproduce.py", "--config", group["config"], "--seeds"]
     line += [split_text(group["splits"]).replace("–", "-").replace(", ", " "), "--metric", group["metric"]]
     if group["kind"] == "ensemble":
-        line += ["--restarts", "3", "--ensemble"]
+        line += ["--restarts", str(group["ensemble"]), "--ensemble"]
+    elif group["restarts"] > 1:
+        line += ["--restarts", str(group["restarts"])]
     return "`" + shlex.join(line + (["--", *group["overrides"]] if group["overrides"] else [])) + "`"
 
 
@@ -216,8 +241,8 @@ def index_markdown(root: str = ".") -> str:
         "One JSON record per run (`catgan/runs.py`): config and its git blob hash, overrides, label split, metrics,",
         "error, timings, the command that repeats it. Written by `python scripts/results_table.py` from the records",
         "(do not edit by hand); the README's results table comes from `claims.yaml` the same way. Error = 100 (1 -",
-        "metric) %, mean ± sample std over the splits, the newest record per split. `stopped early` and `restart`",
-        "groups are parts of screened or restarted runs.",
+        "metric) %, mean ± sample std over the splits, the newest record per split. `stopped early` and `restart r`",
+        "groups are parts of screened or restarted runs (restart r initializes from seed + 1000 r).",
         "",
     ]
     folders = sorted({os.path.dirname(p) for p in glob.glob(os.path.join(base, "**", "*.json"), recursive=True)})

@@ -51,7 +51,9 @@ def test_rows_are_the_mean_and_sample_std_of_the_newest_record_per_split(tmp_pat
     with pytest.raises(ValueError, match=r"no record with test/acc for splits \[3\]"):
         claim_errors(dict(claim, splits="0-3"), str(tmp_path))
     index = index_markdown(str(tmp_path))
-    assert "| `c.yaml` | – | fit | test/acc | 0–2 | 4.00 ± 2.00 % |" in index and "| restart | test/acc | 0 |" in index
+    assert (
+        "| `c.yaml` | – | fit | test/acc | 0–2 | 4.00 ± 2.00 % |" in index and "| restart 1 | test/acc | 0 |" in index
+    )
 
 
 def test_the_table_goes_between_the_markers_and_a_readme_without_them_is_refused():
