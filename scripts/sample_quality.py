@@ -10,8 +10,7 @@ then its generator (the EMA one when kept) draws ``--samples`` images from fixed
 ``catgan.metrics.sample_quality`` in the classifier's feature space against the whole test split. The floor
 row scores as many real images (the training split) the same way. Per config it writes
 ``<out>/<config>_seed<seed>.json`` (a ``catgan.runs`` record with FD, KID and, for classifier modules, the test
-error) and
-``<out>/<config>_seed<seed>.png`` (one row per class D assigns for CatGAN/ImprovedGAN, as
+error) and ``<out>/<config>_seed<seed>.png`` (one row per class D assigns for CatGAN/ImprovedGAN, as
 ``catgan.callbacks.SampleGridCallback`` draws it), and prints a Markdown table. Values are comparable only
 between runs scored with the same classifier file.
 """
