@@ -79,15 +79,24 @@ def folder_records(folder: str, files: str = "*.json") -> List[Tuple[str, Dict[s
 
 def claim_errors(claim: Dict[str, Any], root: str = ".") -> Dict[int, float]:
     """Per label split of the claim, the error in % (100 (1 - metric)) of the newest matching record in its folder:
-    single fits (restart 0, not stopped early) unless ``ensemble: true``. A split without a record is an error."""
+    single fits (restart 0, not stopped early) unless ``ensemble: true`` (the ensemble records) or ``select:
+    mutual_information`` (per split, the restart with the highest label-free mutual information,
+    ``catgan.restarts.select_restarts``). A split without a record is an error."""
     folder = os.path.join(root, RESULTS, claim["folder"])
     wanted = parse_splits(claim["splits"])
+    selected = claim.get("select") == "mutual_information"
     newest: Dict[int, Tuple[str, float]] = {}
-    for name, record in folder_records(folder, claim.get("files", "*.json")):
+    found = folder_records(folder, claim.get("files", "*.json"))
+    if selected:  # per split, the restart whose D has the highest mutual information on validation images
+        from catgan.restarts import select_restarts
+
+        runs = [r for _, r in found if "metrics" in r and not r.get("ensemble") and not r.get("stopped_after_epoch")]
+        found = [(f"seed{r['seed']}", r) for r in select_restarts(runs)]
+    for name, record in found:
         seed = record_seed(record, name)
         if seed not in wanted or bool(record.get("ensemble")) != bool(claim.get("ensemble", False)):
             continue
-        if record.get("restart") or record.get("stopped_after_epoch"):
+        if (record.get("restart") and not selected) or record.get("stopped_after_epoch"):
             continue
         value = metric_of(record, claim["metric"])
         if value is not None and (seed not in newest or record.get("date", "") >= newest[seed][0]):

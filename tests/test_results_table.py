@@ -56,6 +56,18 @@ def test_rows_are_the_mean_and_sample_std_of_the_newest_record_per_split(tmp_pat
     )
 
 
+def test_a_row_can_keep_per_split_the_restart_with_the_highest_mutual_information(tmp_path):
+    folder = tmp_path / "docs" / "results" / "clusters"
+    for seed, restart, marginal, acc in ((0, 0, 2.0, 0.9), (0, 1, 2.2, 0.8), (1, 0, 2.3, 0.7), (1, 1, 2.1, 0.95)):
+        metrics = {"val/marginal_entropy_real": marginal, "val/conditional_entropy_real": 0.1, "test/c": acc}
+        record = {"config": "c.yaml", "seed": seed, "restart": restart, "metric": "test/c", "metrics": metrics}
+        write(folder, f"c_seed{seed}_restart{restart}.json", record)
+    claim = {"task": "T", "method": "M", "config": "c.yaml", "folder": "clusters", "metric": "test/c", "splits": "0-1"}
+    assert claim_errors(claim, str(tmp_path)) == pytest.approx({0: 10.0, 1: 30.0})  # restart 0 of each split
+    selected = claim_errors(dict(claim, select="mutual_information"), str(tmp_path))
+    assert selected == pytest.approx({0: 20.0, 1: 30.0})  # split 0: restart 1 (MI 2.1), split 1: restart 0 (MI 2.2)
+
+
 def test_the_table_goes_between_the_markers_and_a_readme_without_them_is_refused():
     readme = "intro\n<!-- results-table:start -->\nold\n<!-- results-table:end -->\nrest\n"
     assert (
