@@ -86,7 +86,7 @@ def run_overrides(data: str, num_labeled: Optional[int], epochs: Optional[int], 
     return args
 
 
-def run_one(
+def run_method(
     data: str,
     method: str,
     seed: int,
@@ -177,7 +177,7 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, object]]:
     records = []
     for seed in args.seeds:
         for method in args.methods:
-            record = run_one(
+            record = run_method(
                 args.data,
                 method,
                 seed,

@@ -24,9 +24,8 @@ def test_a_barely_trained_generator_scores_far_above_the_real_floor(tmp_path, ca
         assert r["fd"] > 5 * r["real_floor"]["fd"] > 0  # 2 steps of training vs real digits
         saved = json.load(open(os.path.join(out, f"{os.path.basename(r['config'])[:-5]}_seed0.json")))
         assert saved["fd"] == r["fd"] and saved["samples"] == 300
-    assert (
-        "test_error" in records[1] and "test_cluster_error" in records[1] and "test_error" not in records[0]
-    )  # CatGAN classifies, the GAN does not
+    assert records[1]["error"] == 1 - records[1]["metrics"]["test/acc"] and "test_cluster_error" in records[1]
+    assert records[0]["error"] is None and "test_cluster_error" not in records[0]  # CatGAN classifies, the GAN does not
     grid = Image.open(os.path.join(out, "digits_catgan_seed0.png"))
     assert grid.mode == "RGB" and grid.size[0] > 100
     assert "| real training images |" in printed and "| `digits_catgan.yaml` |" in printed
