@@ -128,16 +128,18 @@ def load_claims(path: str) -> List[Dict[str, Any]]:
 
 def readme_table(claims: List[Dict[str, Any]], root: str = ".") -> str:
     lines = [
-        "| task | method | config | this library (test error, mean ± std, splits) | published | record |",
+        "| task | method | config | this library (mean ± std, splits) | published | record |",
         "|---|---|---|---|---|---|",
     ]
     for claim in claims:
         errors = claim_errors(claim, root)
-        folder = f"{RESULTS}/{claim['folder']}/"
+        config = (
+            os.path.relpath(claim["config"], "configs") if claim["config"].startswith("configs/") else claim["config"]
+        )
         lines.append(
-            f"| {claim['task']} | {claim['method']} | `{claim['config']}` | "
-            f"{mean_std(list(errors.values()))} (splits {split_text(errors)}) | {claim['published']} | "
-            f"[`{folder}`]({folder}) |"
+            f"| {claim['task']} | {claim['method']} | `{config}` | "
+            f"{mean_std(list(errors.values()))} ({split_text(errors)}) | {claim['published']} | "
+            f"[{claim['folder']}]({RESULTS}/{claim['folder']}/) |"
         )
     return "\n".join(lines)
 

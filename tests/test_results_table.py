@@ -44,7 +44,7 @@ def test_rows_are_the_mean_and_sample_std_of_the_newest_record_per_split(tmp_pat
     claim["published"] = "–"
     assert claim_errors(claim, str(tmp_path)) == pytest.approx({0: 2.0, 1: 4.0, 2: 6.0})
     row = readme_table([claim], str(tmp_path)).splitlines()[2]
-    assert "| 4.00 ± 2.00 % (splits 0–2) |" in row and "[`docs/results/toy/`](docs/results/toy/)" in row
+    assert row == "| T | M | `c.yaml` | 4.00 ± 2.00 % (0–2) | – | [toy](docs/results/toy/) |"
     assert claim_errors(dict(claim, ensemble=True, splits="0"), str(tmp_path)) == pytest.approx({0: 1.0})
     merged = dict(claim, metric="test/cluster_acc_merged", splits="0", files="merge_*.json")
     assert claim_errors(merged, str(tmp_path)) == pytest.approx({0: 10.0})
