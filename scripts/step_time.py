@@ -25,13 +25,11 @@ import tempfile
 import time
 from typing import List, Tuple
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARK = "STEP_TIME"
 
 
 def child(config: str, steps: int, warmup: int, data_dir: str, extra: List[str]) -> None:
     """Fit ``steps`` batches and print the wall and CPU ms per step after ``warmup`` batches."""
-    sys.path.insert(0, REPO)
     from lightning.pytorch.callbacks import Callback
 
     from catgan.cli import main
