@@ -230,9 +230,12 @@ def per_class_errors(records: List[dict], features: dict) -> dict:
     often = missed >= len(records) / 2  # (T,) test images that most fits miss
     feats = {n: np.array([features[key][n] for key in keys]) for n in PER_CLASS}  # (S, K) each
     centred = {n: spearman((f - f.mean(0)).ravel(), (per - per.mean(0)).ravel()) for n, f in feats.items()}
+    total = per.sum(1)  # (S,) a class's share of the between-split variance: Cov(its error, the sum) / Var(the sum)
+    split_share = [np.cov(per[:, c], total)[0, 1] / total.var(ddof=1) for c in range(k)]
     return {
         "fits": len(records),
         "class_error_share": [round(float(v), 3) for v in conf.sum(1) / conf.sum()],
+        "class_share_of_split_variance": [round(float(v), 3) for v in split_share],
         "largest_confusions_true_pred_count": [[i, j, c] for c, i, j in pairs],
         "images_missed_by_half_the_fits": int(often.sum()),
         "their_share_of_errors": round(float(missed[often].sum() / missed.sum()), 3),
