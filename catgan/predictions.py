@@ -142,7 +142,7 @@ def write_samples(
             if labels is not None
             else None
         )
-        for i, image in enumerate(as_images(x)):
+        for i, image in enumerate(to_pil_images(x)):
             suffix = f"_{kind}-{names[int(labels[i])]}" if labels is not None else ""
             path = os.path.join(out_dir, f"sample_{i:05d}{suffix}.png")
             image.save(path)
@@ -150,7 +150,7 @@ def write_samples(
     return written
 
 
-def as_images(x: Tensor) -> List[Any]:
+def to_pil_images(x: Tensor) -> List[Any]:
     """PIL images of a batch (N, C, H, W) or (N, D) with D a square, values clipped to [0, 1] (a tanh range
     [-1, 1] is mapped there when the batch has negatives)."""
     from PIL import Image

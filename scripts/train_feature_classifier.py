@@ -10,7 +10,7 @@ Then score a run with the callback (FD/KID logged as ``quality/fd``, ``quality/k
         --trainer.callbacks.init_args.classifier_path runs/features_digits.pt
 
 or from Python: ``catgan.metrics.sample_quality(ClassifierFeatures(classifier, in_shape), real, fake)``
-with ``classifier, record = catgan.metrics.load_feature_classifier(path)``. The file records the data
+with ``classifier, record = catgan.feature_classifier.load_feature_classifier(path)``. The file records the data
 set and the classifier's test accuracy; FD/KID values are comparable only between runs scored with
 the same classifier file.
 """
@@ -29,7 +29,7 @@ import torch.nn.functional as F
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from catgan.metrics import build_feature_classifier, save_feature_classifier  # noqa: E402
+from catgan.feature_classifier import build_feature_classifier, save_feature_classifier  # noqa: E402
 
 DEFAULT_EPOCHS = {"digits": 60, "mnist": 10}
 

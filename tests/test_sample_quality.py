@@ -9,13 +9,8 @@ import torch
 from catgan import CatGAN
 from catgan.callbacks import SampleQualityCallback
 from catgan.data import DigitsDataModule
-from catgan.metrics import (
-    ClassifierFeatures,
-    frechet_distance,
-    kernel_distance,
-    load_feature_classifier,
-    sample_quality,
-)
+from catgan.feature_classifier import ClassifierFeatures, load_feature_classifier
+from catgan.metrics import frechet_distance, kernel_distance, sample_quality
 from tests.conftest import load_script
 
 

@@ -37,7 +37,7 @@ def load_array(value: ArrayLike, option: str):
     return value
 
 
-def as_images(value, option: str) -> Tensor:
+def as_float_images(value, option: str) -> Tensor:
     """(N, ...) float tensor; uint8 is scaled by 1/255."""
     data = value if isinstance(value, Tensor) else torch.as_tensor(np.asarray(value))
     if data.dim() < 2 or data.shape[0] == 0:
@@ -81,4 +81,4 @@ def dataset_tensors(dataset: Dataset, option: str, with_labels: bool) -> Tuple[T
         images.append(image)
         if with_labels:
             labels.append(int(item[1]))
-    return as_images(torch.stack(images), option), (torch.tensor(labels, dtype=torch.long) if with_labels else None)
+    return as_float_images(torch.stack(images), option), (torch.tensor(labels, dtype=torch.long) if with_labels else None)

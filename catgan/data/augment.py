@@ -83,10 +83,6 @@ def affine_warp(
     return out.reshape(x.shape)
 
 
-def _uniform(n: int, half_width: float, generator: Optional[torch.Generator]) -> Tensor:
-    return (torch.rand(n, generator=generator) * 2.0 - 1.0) * half_width  # (n,) on [-half_width, half_width]
-
-
 def random_affine(
     x: Tensor,
     image_shape: Sequence[int],
