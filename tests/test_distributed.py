@@ -24,10 +24,10 @@ def _entropy_on_rank(rank, world, logits, fake):
 
 
 def _broadcast_on_rank(rank):
-    from catgan.nets import MLPDiscriminator
+    from catgan.nets import WeightNormMLPDiscriminator
 
     torch.manual_seed(0)  # the same directions on both ranks, as after DDP's broadcast at wrap time
-    d = MLPDiscriminator((6,), 3, hidden=(5,), weight_norm=True, batch_norm=False, weight_norm_init_noise=True)
+    d = WeightNormMLPDiscriminator((6,), 3, hidden=(5,), batch_norm=False, data_init_noise=True)
     torch.manual_seed(100 + rank)  # each rank its own batch and noise: different data-dependent inits
     d.initialize_from_data(torch.rand(16, 6) * (rank + 1))
     before = [t.clone() for t in d.state_dict().values()]

@@ -1,5 +1,5 @@
 """Random image transformations: whole-pixel translations of training batches (``labeled_shift`` / ``unlabeled_shift``
-of the data modules) and the random affine maps of the consistency term (``consistency_weight`` of the modules).
+of the data modules) and the random affine maps of the consistency term (``catgan.regularizers.AugmentationConsistency``).
 
 ``random_shift`` moves each image of a batch by its own whole-pixel offset (dy, dx), each drawn uniformly
 from {-s, ..., s}, and fills the uncovered border with zeros (the background of digits and MNIST in [0, 1]; for
