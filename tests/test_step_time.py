@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(REPO, "scripts", "step_time.py")
 
@@ -16,6 +18,7 @@ def run(*args):
 DIGITS = ("--config", "configs/digits_catgan.yaml", "--steps", "8", "--warmup", "3")
 
 
+@pytest.mark.slow
 def test_step_time_reports_every_variant_against_the_first():
     out = run(*DIGITS, "--variant", "fp32=", "--variant", "fused Adam=--model.init_args.fused_adam true")
     assert out.returncode == 0, out.stderr[-2000:]
@@ -27,6 +30,7 @@ def test_step_time_reports_every_variant_against_the_first():
     assert all(float(row[0]) > 0 and float(row[1]) > 0 for row in rows.values())
 
 
+@pytest.mark.slow
 def test_step_time_names_a_failing_variant_and_bad_arguments():
     out = run(*DIGITS, "--variant", "typo=--model.init_args.no_such_option 1")
     assert out.returncode != 0 and "the variant '--model.init_args.no_such_option 1' failed" in out.stderr
