@@ -202,18 +202,20 @@ class WeightNormMLPDiscriminator(MLPDiscriminator):
 class MLPGenerator(nn.Module):
     """z (B, latent_dim) -> [Linear -> (BN) -> ReLU] * len(hidden) -> Linear -> sigmoid -> (B, *out_shape).
 
-    ``output`` picks the last nonlinearity: ``sigmoid`` for data in [0, 1], ``tanh`` for [-1, 1],
-    ``identity`` for unbounded data such as the 2-D toy sets, ``softplus`` for data >= 0 (Sleepychord's
-    Improved-GAN port uses it instead of sigmoid on MNIST). ``activation`` is the hidden nonlinearity
-    (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
-    normalization on the output layer with unit-norm rows to start (Improved-GAN's ``l2normalize``).
-    ``batch_norm_scale=False`` keeps each batch norm's scale at 1 (only the shift trains), as Improved-GAN's
-    ``nn.batch_norm(..., g=None)``. ``weight_init="glorot"`` draws every Linear's weight from Glorot's uniform
-    distribution with zero biases (with ``output_weight_norm`` only the output layer's direction: its rows are
-    then rescaled to unit norm) (Lasagne's ``DenseLayer`` default, which Improved-GAN's G uses) instead of
-    ``nn.Linear``'s init: under Adam and batch norm the weights' size sets how fast their directions turn, and
-    Glorot's are larger for the wide layers (bound sqrt(6 / (fan_in + fan_out)) against 1 / sqrt(fan_in): 0.077
-    against 0.045 for 500 x 500), so they turn more slowly.
+    Improved-GAN's MNIST generator is ``activation="softplus"``, ``output_weight_norm``, ``batch_norm_scale=False``
+    and ``weight_init="glorot"`` (Lasagne's ``DenseLayer`` default; with ``output_weight_norm`` only the output layer's
+    direction is drawn, its rows then rescaled to unit norm).
+
+    Args:
+        latent_dim: size of the input noise z.
+        out_shape: shape of one generated example.
+        hidden: widths of the hidden layers.
+        batch_norm: batch norm after each hidden Linear (which then has no bias).
+        output: the last nonlinearity: ``sigmoid`` ([0, 1]), ``tanh`` ([-1, 1]), ``identity`` or ``softplus`` (>= 0).
+        activation: the hidden nonlinearity: ``relu`` or ``softplus``.
+        output_weight_norm: weight normalization on the output layer, unit-norm rows to start.
+        batch_norm_scale: False keeps each batch norm's scale at 1 (only the shift trains).
+        weight_init: ``torch`` (``nn.Linear``'s) or ``glorot`` (uniform, zero biases) for every Linear.
     """
 
     def __init__(
