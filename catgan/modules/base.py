@@ -30,6 +30,7 @@ from catgan.modules.averaging import averaged_copy
 from catgan.modules.checks import (
     build_network,
     check_checkpoint_class,
+    check_checkpoint_file_class,
     check_data_matches,
     check_network_shapes,
     model_class_name,
@@ -245,6 +246,12 @@ class AdversarialModule(TwoPlayerAdam):
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             rng["cuda"] = torch.cuda.get_rng_state_all()
         checkpoint["catgan_rng"] = rng
+
+    @classmethod
+    def load_from_checkpoint(cls, checkpoint_path, *args, weights_only: Optional[bool] = None, **kwargs):
+        """Lightning's, once the checkpoint is known to hold this class (not another's saved arguments)."""
+        check_checkpoint_file_class(cls, checkpoint_path, weights_only)
+        return super().load_from_checkpoint(checkpoint_path, *args, weights_only=weights_only, **kwargs)
 
     def on_load_checkpoint(self, checkpoint: Dict[str, object]) -> None:
         check_checkpoint_class(self, checkpoint)

@@ -57,7 +57,7 @@ def test_image_shape_comes_from_the_networks_when_not_given():
 
 def test_a_checkpoint_of_another_class_is_refused_naming_the_loader():
     model = GAN(image_shape=(2,))
-    assert model_class_name(model) == "catgan.modules.gan.GAN"
+    assert model_class_name(model) == model_class_name(GAN) == "catgan.modules.gan.GAN"
     check_checkpoint_class(model, {"catgan_model_class": "catgan.modules.gan.GAN"})
     check_checkpoint_class(model, {})  # a checkpoint without the record is not checked
     with pytest.raises(
