@@ -68,3 +68,20 @@ def test_flat_shapes_are_rejected_with_the_fix():
         ConvDiscriminator((1, 28, 28), 10, widths=(32, 64))
     with pytest.raises(ValueError, match="too small"):
         ConvDiscriminator((1, 5, 5), 10)
+
+
+def test_channels_last_is_the_same_function_with_weights_in_nhwc():
+    torch.manual_seed(0)
+    plain = ConvDiscriminator((1, 28, 28), 10).eval()
+    torch.manual_seed(0)
+    nhwc = ConvDiscriminator((1, 28, 28), 10, channels_last=True).eval()
+    conv = nhwc.body[6]  # conv3x3 32 -> 64 (the first conv's single input channel is alike in both layouts)
+    assert conv.weight.shape == (64, 32, 3, 3)
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not plain.body[6].weight.is_contiguous(memory_format=torch.channels_last)
+    x = torch.rand(4, 1, 28, 28)
+    torch.testing.assert_close(nhwc(x), plain(x), rtol=1e-5, atol=1e-5)
+    nhwc.load_state_dict(plain.state_dict())  # a checkpoint of either layout loads into the other
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    nhwc(x).sum().backward()
+    assert conv.weight.grad.abs().sum() > 0
