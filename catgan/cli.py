@@ -1,119 +1,59 @@
-"""The ``catgan`` console script: a LightningCLI over every catgan module and data module.
+"""The ``catgan`` console script: a LightningCLI over every catgan module and data module, plus ``catgan sample``.
 
-    catgan fit --config configs/digits_catgan.yaml
+    catgan fit --config configs/digits_catgan.yaml            # prints its run folder, checkpoint and config
     catgan fit --config configs/digits_catgan.yaml --data.num_labeled 100 --trainer.logger CSVLogger
-    catgan predict --config configs/digits_catgan.yaml --ckpt_path <run>/checkpoints/last.ckpt \
+    catgan predict --ckpt_path runs/digits_catgan/latest/checkpoints/last.ckpt \
         [--predict_input FOLDER_OR_NPY] [--prediction_writer.path predictions.csv]
-    catgan sample --ckpt_path <run>/checkpoints/last.ckpt --num 64 --out samples [--format png npz]
+    catgan sample --ckpt_path runs/digits_catgan/latest/checkpoints/last.ckpt --num 64 [--out samples]
 
-The data module's ``image_shape`` and ``num_classes`` are linked into the model, so networks are built
-for the data without hand-copied shapes. W&B logging is the default and runs offline unless
-``WANDB_MODE`` says otherwise (``wandb sync runs/wandb/offline-run-*`` uploads later). After ``fit``
-the test split is evaluated (``--test_after_fit false`` skips it).
+A fit writes one run folder, ``runs/<config name>/<date>-<time>/`` unless ``--run_dir`` says otherwise
+(catgan/run_folders.py). The data module's ``image_shape`` and ``num_classes`` are linked into the model, so networks
+are built for the data without hand-copied shapes. A fit logs to W&B, offline unless ``WANDB_MODE`` says
+otherwise (``wandb sync <run folder>/wandb/offline-run-*`` uploads later); predict, test and validate log
+nothing unless a ``--trainer.logger`` is given. After ``fit`` the test split is evaluated
+(``--test_after_fit false`` skips it). Lightning is imported only when a subcommand runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import time
-from typing import List, Optional
+from typing import Any, List, Optional
 
-import torch
-from jsonargparse import lazy_instance
-from lightning.pytorch.callbacks import ModelCheckpoint
-from lightning.pytorch.cli import LightningCLI
-from lightning.pytorch.loggers import CSVLogger, WandbLogger
-from lightning.pytorch.utilities.model_helpers import is_overridden
+from catgan.run_folders import (
+    checkpoint_config,
+    load_checkpoint_model,  # noqa: F401 (scripts import it from here)
+    option_values,
+    planned_run_dir,
+    run_folder_of,
+)
 
-from catgan.callbacks import ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback
-from catgan.predictions import PredictionWriter
-
-
-class CatGANCLI(LightningCLI):
-    def add_arguments_to_parser(self, parser) -> None:
-        parser.link_arguments("data.image_shape", "model.init_args.image_shape", apply_on="instantiate")
-        parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
-        parser.add_lightning_class_args(SampleGridCallback, "sample_grid")
-        parser.add_lightning_class_args(ConfusionMatrixCallback, "confusion_matrix")
-        parser.add_lightning_class_args(DecisionRegionCallback, "decision_regions")
-        # the newest weights at every epoch end (last.ckpt), whether or not validation ran
-        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
-        parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_on_train_epoch_end": True})
-        parser.add_argument(
-            "--torch_threads",
-            type=Optional[int],
-            default=None,
-            help="torch.set_num_threads for CPU work; null keeps torch's default (all cores). "
-            "Small networks run fastest on 1 thread, and 1 thread is immune to other jobs "
-            "competing for the cores.",
-        )
-        parser.add_argument(
-            "--test_after_fit",
-            type=bool,
-            default=True,
-            help="Evaluate the test split with the final weights after fit.",
-        )
-        # predict: what to classify (default: the data module's test split) and where the CSV goes
-        parser.add_lightning_class_args(PredictionWriter, "prediction_writer")
-        parser.add_argument(
-            "--predict_input",
-            type=Optional[str],
-            default=None,
-            help="predict: a folder of images (recursive) or an .npy/.npz array to classify "
-            "instead of the data module's test split.",
-        )
-        # No default model/data class: jsonargparse would carry a default class's values over to
-        # whichever class a config picks (omni-us/jsonargparse#460). Configs name both.
-
-    def _parse_ckpt_path(self) -> None:
-        """Lightning's CLI replaces the model arguments by the checkpoint's saved hyperparameters when
-        ``--ckpt_path`` is given, so on ``fit`` an override such as ``--model.init_args.lr_d`` (or an edited
-        config file) would be ignored without a word. Resuming continues the checkpoint's run: a changed model
-        argument is refused here, before anything is built or written. Trainer and data arguments (for example a
-        larger ``max_epochs``) still apply."""
-        subcommand = self.config.get("subcommand")
-        given = self.config[subcommand].get("model") if subcommand == "fit" else None
-        given = given.clone().as_dict() if given is not None else None
-        super()._parse_ckpt_path()
-        if given is None:
-            return
-        changes = model_argument_changes(given, self.config[subcommand].model.as_dict())
-        if changes:
-            raise SystemExit(
-                f"catgan: resuming {self.config[subcommand].ckpt_path!r} with model arguments that differ from "
-                f"the checkpoint's: {'; '.join(changes)}. A resumed fit continues the checkpoint's run with its own "
-                "settings (Lightning would silently use the checkpoint's values): drop these overrides, or pass the "
-                "checkpoint's values, to continue it; start a new fit (no --ckpt_path) to train with new settings."
-            )
-
-    def before_instantiate_classes(self) -> None:
-        # D and G take turns: each backward pass leaves the other network's parameters unused, which DDP
-        # only accepts with find_unused_parameters, so plain "ddp" means that here.
-        config = self.config[self.subcommand] if self.subcommand else self.config
-        if config.get("torch_threads"):
-            torch.set_num_threads(config.torch_threads)
-        if config.trainer.strategy in ("ddp", "ddp_spawn"):
-            config.trainer.strategy = f"{config.trainer.strategy}_find_unused_parameters_true"
-
-    def before_predict(self) -> None:
-        path = self.config_init[self.subcommand].get("predict_input")
-        if path:
-            self.datamodule.set_predict_input(path)
-
-    def before_fit(self) -> None:
-        self._fit_started = time.perf_counter()
-
-    def after_fit(self) -> None:
-        self.fit_seconds = time.perf_counter() - self._fit_started
-        # the metrics at the end of fit (val/...), before a test run replaces callback_metrics
-        self.fit_metrics = {k: float(v) for k, v in self.trainer.callback_metrics.items() if v.numel() == 1}
-        if self.trainer.is_global_zero:
-            print(f"catgan: fit finished in {self.fit_seconds:.1f} s ({self.trainer.global_step} optimizer steps)")
-        if self.config_init[self.subcommand].get("test_after_fit", True) and is_overridden("test_step", self.model):
-            self.trainer.test(self.model, datamodule=self.datamodule)
+SUBCOMMANDS = {
+    "fit": "train a model from a config; prints its run folder, checkpoint and saved config",
+    "validate": "score a checkpoint on the validation split (--ckpt_path)",
+    "test": "score a checkpoint on the test split (--ckpt_path)",
+    "predict": "classify the test split, or --predict_input (image folder, .npy/.npz), into a CSV",
+    "sample": "write generated images of a checkpoint: PNG files, a grid.png and samples.npz",
+}
 
 
-# model arguments the data module fills in (link_arguments above): never the user's to give
+def overview_parser():
+    """``catgan --help``: the subcommands, without importing Lightning (each ``catgan <sub> --help`` has its options)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="catgan",
+        description="catgan: semi-supervised learning with Categorical GANs (CatGAN) and GAN baselines.",
+        epilog="catgan <subcommand> --help lists a subcommand's options. Example: catgan fit --config "
+        "configs/digits_catgan.yaml",
+    )
+    commands = parser.add_subparsers(title="subcommands", metavar="{" + ",".join(SUBCOMMANDS) + "}")
+    for name, text in SUBCOMMANDS.items():
+        commands.add_parser(name, help=text)
+    return parser
+
+
+# model arguments the data module fills in (link_arguments in catgan/lightning_cli.py): never the user's to give
 LINKED_MODEL_ARGUMENTS = ("init_args.image_shape", "init_args.num_classes")
 
 
@@ -139,68 +79,68 @@ def model_argument_changes(given: dict, checkpoint: dict) -> List[str]:
     return changes
 
 
-class OfflineFirstWandbLogger(WandbLogger):
-    """Lightning's ``WandbLogger`` as the CLI's default, without the two warnings every run printed:
-
-    - Lightning always hands ``anonymous=None`` to ``wandb.init``, a setting wandb deprecated ("The anonymous
-      setting has no effect"): it is passed only when set;
-    - wandb looks for a git repository from ``save_dir`` before the folder exists ("git root runs does not
-      exist"): the folder is made first.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self._wandb_init.get("anonymous") is None:
-            self._wandb_init.pop("anonymous", None)
-        if self._save_dir:
-            os.makedirs(self._save_dir, exist_ok=True)
-
-
 def wandb_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("wandb") is not None
 
 
-def trainer_defaults() -> dict:
-    """W&B (offline unless WANDB_MODE says otherwise) when wandb is installed, else CSV files in runs/."""
+def wandb_offline() -> bool:
+    """W&B runs offline unless ``WANDB_MODE`` asks for another mode (online, disabled)."""
+    return os.environ.get("WANDB_MODE", "offline") in ("offline", "dryrun")
+
+
+def trainer_defaults(run_dir: Optional[str]) -> dict:
+    """A fit (``run_dir`` given) logs into its run folder: W&B (offline unless WANDB_MODE says otherwise) when
+    wandb is installed, else CSV files. Without ``run_dir`` (predict, test, validate) nothing is logged."""
+    if run_dir is None:
+        return {"logger": False, "log_every_n_steps": 10}
+    from jsonargparse import lazy_instance
+
     if wandb_available():
-        logger = lazy_instance(OfflineFirstWandbLogger, project="catgan", save_dir="runs")
+        from catgan.lightning_cli import OfflineFirstWandbLogger
+
+        logger = lazy_instance(OfflineFirstWandbLogger, project="catgan", save_dir=run_dir, offline=wandb_offline())
     else:
-        print("catgan: wandb is not installed; logging to CSV files under runs/ instead")
-        logger = lazy_instance(CSVLogger, save_dir="runs")
-    return {"default_root_dir": "runs", "logger": logger, "log_every_n_steps": 10}
+        from lightning.pytorch.loggers import CSVLogger
+
+        print("catgan: wandb is not installed; logging to CSV files in the run folder instead")
+        logger = lazy_instance(CSVLogger, save_dir=run_dir, name="", version="")
+    return {"default_root_dir": run_dir, "logger": logger, "log_every_n_steps": 10}
 
 
-def load_checkpoint_model(ckpt_path: str):
-    """The module saved in a catgan checkpoint, rebuilt from its own saved config (its class is recorded)."""
-    import importlib
-
-    if not os.path.isfile(ckpt_path):
-        raise SystemExit(
-            f"catgan: checkpoint {ckpt_path!r} not found (a run's checkpoints are in <run>/checkpoints/last.ckpt)."
-        )
-    checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-    name = checkpoint.get("catgan_model_class")
-    if not name:
-        raise SystemExit(f"catgan: {ckpt_path!r} is not a catgan checkpoint (it names no catgan model class).")
-    module, cls = name.rsplit(".", 1)
-    return getattr(importlib.import_module(module), cls).load_from_checkpoint(
-        ckpt_path, map_location="cpu", weights_only=False
-    )
+def with_checkpoint_settings(argv: List[str]) -> List[str]:
+    """``predict/test/validate --ckpt_path X``: the model and data settings that ``catgan fit`` saved in X go in
+    after the config files, so no config and no repeated data overrides are needed; arguments given after them
+    still override them."""
+    checkpoints = option_values(argv, "--ckpt_path")
+    if argv[:1] not in (["predict"], ["test"], ["validate"]) or not checkpoints or not os.path.isfile(checkpoints[-1]):
+        return argv
+    saved = checkpoint_config(checkpoints[-1])
+    if not saved:
+        return argv
+    after = 1
+    for i, arg in enumerate(argv):
+        if arg == "--config":
+            after = i + 2
+        elif arg.startswith("--config="):
+            after = i + 1
+    settings = [item for key in ("model", "data") if saved.get(key) for item in (f"--{key}", json.dumps(saved[key]))]
+    if isinstance(saved.get("seed_everything"), int):
+        settings += ["--seed_everything", str(saved["seed_everything"])]
+    return argv[:after] + settings + argv[after:]
 
 
 def sample_main(argv: List[str]) -> dict:
-    """``catgan sample``: generated samples of a checkpoint to PNG files and/or one .npz."""
+    """``catgan sample``: generated samples of a checkpoint to PNG files, a grid PNG and/or one .npz."""
     import argparse
-
-    from catgan.predictions import write_samples
 
     parser = argparse.ArgumentParser(
         prog="catgan sample",
         description=(
-            "Write samples of a trained generator (its EMA when kept) to files; for CatGAN and ImprovedGAN also the "
-            "class D assigns to each (in the PNG names and in samples.npz's 'classes')."
+            "Write samples of a trained generator (its EMA when kept) to files: one PNG per sample, grid.png (all "
+            "of them, enlarged to at least 28 pixels per image) and samples.npz; for CatGAN and ImprovedGAN also "
+            "the class D assigns to each (in the PNG names and in samples.npz's 'classes')."
         ),
     )
     parser.add_argument("--ckpt_path", required=True)
@@ -211,12 +151,15 @@ def sample_main(argv: List[str]) -> dict:
     args = parser.parse_args(argv)
     if args.num < 1:
         parser.error("--num must be >= 1")
+    from catgan.predictions import write_samples
+    from catgan.run_folders import shown
+
     model = load_checkpoint_model(args.ckpt_path)
-    folder = os.path.dirname(os.path.abspath(args.ckpt_path))
-    run = os.path.dirname(folder) if os.path.basename(folder) == "checkpoints" else folder
-    out = args.out or os.path.join(run, "samples")
+    out = args.out or os.path.join(run_folder_of(args.ckpt_path), "samples")
     written = write_samples(model, args.num, out, args.format, seed=args.seed)
-    print(f"catgan: wrote {args.num} samples ({', '.join(args.format)}) to {out}")
+    print(f"catgan: wrote {args.num} samples ({', '.join(args.format)}) to {shown(out)}")
+    if written.get("grid"):
+        print(f"catgan: grid of all samples: {shown(written['grid'])}")
     return written
 
 
@@ -256,25 +199,46 @@ def split_run_args(config: str, seed: int, run_dir: str) -> List[str]:
     ]
 
 
-def main(args: Optional[List[str]] = None, run: bool = True) -> Optional[CatGANCLI]:
+def main(args: Optional[List[str]] = None, run: bool = True) -> Any:
     """Entry point of the console script (reads ``sys.argv``). Given ``args``, runs in-process and
     returns the CLI object (``cli.trainer``, ``cli.model``, ``cli.datamodule``), as tests do.
     ``catgan sample ...`` writes samples of a checkpoint (see ``sample_main``)."""
     import sys
 
     argv = sys.argv[1:] if args is None else list(args)
-    if argv[:1] == ["sample"]:
+    if run and (not argv or argv[0] in ("-h", "--help")):
+        overview_parser().print_help()
+        return None
+    if run and argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"):
+        overview_parser().error(f"unknown subcommand {argv[0]!r}: choose from {', '.join(SUBCOMMANDS)}")
+    if argv[0] == "sample":
         written = sample_main(argv[1:])
         return written if args is not None else None
     os.environ.setdefault("WANDB_MODE", "offline")  # never wait on the network unless asked to
+    os.environ.setdefault("WANDB_SILENT", "true")  # the fit prints where its W&B files are, in one line
+    from catgan.lightning_cli import DESCRIPTION, CatGANCLI, RunConfigSaver, quiet_dependencies
+
+    quiet_dependencies()
+    argv = with_checkpoint_settings(argv)
+    if args is None:
+        sys.argv[1:] = argv  # LightningCLI reads them there (and warns when given both)
+    fits = not run or argv[0] == "fit"  # run=False parses fit's arguments without a subcommand
+    run_dir, dated = planned_run_dir(argv) if fits else (None, False)
+    checkpoints = option_values(argv, "--ckpt_path")
+    checkpoint_dir = os.path.dirname(checkpoints[-1]) if checkpoints and not fits else None
     cli = CatGANCLI(
         subclass_mode_model=True,
         subclass_mode_data=True,
-        trainer_defaults=trainer_defaults(),
+        trainer_defaults=trainer_defaults(run_dir),
+        save_config_callback=RunConfigSaver,
         save_config_kwargs={"overwrite": True},
         auto_configure_optimizers=False,
-        args=args,
+        parser_kwargs={"description": DESCRIPTION},
+        args=argv if args is not None else None,
         run=run,
+        run_dir=run_dir,
+        point_latest=dated,
+        checkpoint_dir=checkpoint_dir,
     )
     return cli if args is not None else None  # the console script's exit status stays 0
 

@@ -11,14 +11,15 @@ classifier as one module, for use after training (its ``classify`` gives the log
     probs_b, _ = class_probabilities(model_b, datamodule.test_dataloader())
     accuracy = ensemble_accuracy([probs_a, probs_b], y)
 
-    ensemble = EnsembleClassifier([CatGAN.load_from_checkpoint(p) for p in paths])
-    probs, y = class_probabilities(ensemble, datamodule.test_dataloader())  # the mean of the members' probabilities
+    ensemble = EnsembleClassifier.from_checkpoints(paths)  # any catgan fits of one task
+    data = catgan.run_folders.load_checkpoint_datamodule(paths[0])  # the data of those fits (saved in the checkpoint)
+    probs, y = class_probabilities(ensemble, data.test_dataloader())  # the mean of the members' probabilities
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence, Tuple
+from typing import Iterable, List, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -92,3 +93,40 @@ class EnsembleClassifier(nn.Module):
         return torch.logsumexp(torch.stack(logs), dim=0) - math.log(len(logs))  # (B, K)
 
     forward = classify
+
+    @classmethod
+    def from_checkpoints(cls, paths: Sequence[str]) -> EnsembleClassifier:
+        """The ensemble of the classifiers saved in ``paths`` (checkpoints of ``catgan fit`` or of any catgan module:
+        CatGAN, ImprovedGAN, SupervisedClassifier, in any mix), in eval mode. They must solve one task: the same
+        image shape, classes and data set; checkpoints of different tasks are refused, naming the difference."""
+        from catgan.run_folders import checkpoint_config, load_checkpoint_model
+
+        paths = [str(p) for p in paths]
+        if not paths:
+            raise ValueError("EnsembleClassifier.from_checkpoints needs at least one checkpoint path.")
+        members = [load_checkpoint_model(p) for p in paths]
+        tasks = [task_of(m, checkpoint_config(p)) for m, p in zip(members, paths)]
+        for name in dict.fromkeys(name for task in tasks for name in task):  # in a fixed order
+            given = [(p, task[name]) for p, task in zip(paths, tasks) if name in task]
+            if any(v != given[0][1] for _, v in given):
+                listed = "; ".join(f"{p}: {v}" for p, v in given)
+                raise ValueError(
+                    f"EnsembleClassifier.from_checkpoints: the checkpoints are of different tasks ({name} differs: "
+                    f"{listed}); an ensemble averages classifiers of one task: pass checkpoints of one data set."
+                )
+        return cls(members).eval()
+
+
+def task_of(model: nn.Module, config) -> dict:
+    """What a classifier was trained to do: its input shape, its classes and (when the checkpoint saved it) the
+    data class."""
+    names: List[str] = list(getattr(model, "class_names", None) or [])
+    task = {
+        "image shape": tuple(getattr(model, "image_shape", ())),
+        "number of classes": int(getattr(model, "num_classes", 0)),
+        "class names": names,
+    }
+    data = (config or {}).get("data") or {}
+    if data.get("class_path"):
+        task["data set"] = data["class_path"]
+    return task

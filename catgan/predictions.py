@@ -1,11 +1,11 @@
 """What a trained model writes to files: class predictions as CSV (``catgan predict``) and generated samples
-as PNG files and/or one ``.npz`` (``catgan sample``, :func:`write_samples`).
+as PNG files, a grid PNG and/or one ``.npz`` (``catgan sample``, :func:`write_samples`).
 
-``catgan predict --config <config> --ckpt_path <run>/checkpoints/last.ckpt`` classifies the data module's test
-split, or with ``--predict_input PATH`` a folder of images (searched recursively, decoded like the training
-data) or an ``.npy`` / ``.npz`` array; :class:`PredictionWriter` writes one CSV row per example (its path or
-index, the predicted class name or index, the class probabilities) to ``--prediction_writer.path``, by
-default ``predictions.csv`` in the checkpoint's run folder.
+``catgan predict --ckpt_path <run>/checkpoints/last.ckpt`` classifies the test split of the data the checkpoint
+was trained on, or with ``--predict_input PATH`` a folder of images (searched recursively, decoded like the
+training data) or an ``.npy`` / ``.npz`` array; :class:`PredictionWriter` writes one CSV row per example (its
+path or index, the true label when the input has labels, the predicted class name or index, the class
+probabilities) to ``--prediction_writer.path``, by default ``predictions.csv`` in the checkpoint's run folder.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import BasePredictionWriter
+from lightning.pytorch import Callback
 from torch import Tensor
+
+from catgan.run_folders import run_folder_of, shown
 
 
 def class_labels(pl_module: pl.LightningModule, num_classes: int) -> List[str]:
@@ -31,21 +33,21 @@ def default_run_folder(trainer: pl.Trainer) -> str:
     trainer's log folder."""
     ckpt_path = getattr(trainer, "ckpt_path", None)
     if ckpt_path and os.path.exists(ckpt_path):
-        folder = os.path.dirname(os.path.abspath(ckpt_path))
-        return os.path.dirname(folder) if os.path.basename(folder) == "checkpoints" else folder
+        return run_folder_of(ckpt_path)
     return trainer.log_dir or trainer.default_root_dir
 
 
-class PredictionWriter(BasePredictionWriter):
-    """Writes ``catgan predict``'s results as CSV: ``path`` (image inputs) or ``index``, ``prediction`` (class
-    name or index), then ``prob_<class>`` per class. Rows are written batch by batch, so memory stays flat.
+class PredictionWriter(Callback):
+    """Writes ``catgan predict``'s results as CSV: ``path`` (image inputs) or ``index``, ``label`` (the true class,
+    when the input has labels: the test split), ``prediction`` (class name or index), then ``prob_<class>`` per
+    class. Rows are written batch by batch, so memory stays flat.
 
     Args:
         path: the CSV file; None writes ``predictions.csv`` into the checkpoint's run folder.
     """
 
     def __init__(self, path: Optional[str] = None) -> None:
-        super().__init__(write_interval="batch")
+        super().__init__()
         self.path = path
         self.written_to: Optional[str] = None
         self._file = None
@@ -61,24 +63,31 @@ class PredictionWriter(BasePredictionWriter):
         self._writer = csv.writer(self._file)
         self._rows = 0
 
-    def write_on_batch_end(
-        self, trainer, pl_module, prediction: Any, batch_indices, batch, batch_idx: int, dataloader_idx: int
+    def on_predict_batch_end(
+        self, trainer, pl_module, outputs: Any, batch: Any, batch_idx: int, dataloader_idx: int = 0
     ) -> None:
         if self._writer is None:
             return
-        if not isinstance(prediction, dict) or "probs" not in prediction:
+        if not isinstance(outputs, dict) or "probs" not in outputs:
             raise TypeError(
                 f"PredictionWriter needs predict_step to return {{'probs': (B, K)}}; "
-                f"{type(pl_module).__name__} returned {type(prediction).__name__}."
+                f"{type(pl_module).__name__} returned {type(outputs).__name__}."
             )
-        probs = prediction["probs"].detach().float().cpu()  # (B, K)
+        probs = outputs["probs"].detach().float().cpu()  # (B, K)
         names = class_labels(pl_module, probs.shape[1])
-        ids: Optional[Sequence[str]] = getattr(trainer.datamodule, "predict_ids", None) if trainer.datamodule else None
+        data = trainer.datamodule
+        ids: Optional[Sequence[str]] = getattr(data, "predict_ids", None) if data is not None else None
+        # the test split comes as (x, y) batches; a --predict_input as (x, index): no labels
+        labels = batch[1].tolist() if data is not None and getattr(data, "predict_x", None) is None else None
         if self._rows == 0:
-            self._writer.writerow(["path" if ids else "index", "prediction"] + [f"prob_{n}" for n in names])
+            header = ["path" if ids else "index"] + (["label"] if labels is not None else []) + ["prediction"]
+            self._writer.writerow(header + [f"prob_{n}" for n in names])
         for i, row in enumerate(probs.tolist()):
             n = self._rows + i
-            self._writer.writerow([ids[n] if ids else n, names[int(probs[i].argmax())]] + [f"{p:.6g}" for p in row])
+            label = [names[int(labels[i])]] if labels is not None else []
+            self._writer.writerow(
+                [ids[n] if ids else n, *label, names[int(probs[i].argmax())]] + [f"{p:.6g}" for p in row]
+            )
         self._rows += probs.shape[0]
 
     def on_predict_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -86,7 +95,7 @@ class PredictionWriter(BasePredictionWriter):
             return
         self._file.close()
         self._file = self._writer = None
-        print(f"catgan: wrote {self._rows} predictions to {self.written_to}")
+        print(f"catgan: wrote {self._rows} predictions to {shown(self.written_to)}")
 
 
 # ----------------------------------------------------------------------------- samples
@@ -102,7 +111,9 @@ def write_samples(
     batch_size: int = 500,
 ) -> Dict[str, Any]:
     """``num`` samples of ``model``'s generator (its EMA when kept) to ``out_dir``: ``sample_00000.png`` ...
-    (grey or RGB images of ``image_shape``; a flat vector is shown as a square image when it is one) and/or
+    (grey or RGB images of ``image_shape``; a flat vector is shown as a square image when it is one) with
+    ``grid.png``, all of them in one picture enlarged (nearest neighbour) to at least ``GRID_MIN_SIDE`` pixels
+    per image, and/or
     ``samples.npz`` with ``x`` (num, *image_shape) in the generator's range and, for models with a K-way
     discriminator, ``classes`` (num,), the class D assigns to each sample (also in the PNG names). The
     latents come from a CPU generator seeded with ``seed``: the same call writes the same samples."""
@@ -147,14 +158,42 @@ def write_samples(
             path = os.path.join(out_dir, f"sample_{i:05d}{suffix}.png")
             image.save(path)
             written["files"].append(path)
+        written["grid"] = os.path.join(out_dir, "grid.png")
+        sample_grid(x).save(written["grid"])
+        written["files"].append(written["grid"])
     return written
 
 
+GRID_MIN_SIDE = 28  # pixels per image in grid.png: 8x8 digits are shown 4 times larger
+
+
+def sample_grid(x: Tensor, min_side: int = GRID_MIN_SIDE) -> Any:
+    """One PIL image of a batch (see :func:`image_batch`): a square-ish grid, each image enlarged by the whole factor
+    that makes its shorter side at least ``min_side`` pixels, 2 pixels of white between images."""
+    import math
+
+    from PIL import Image
+    from torchvision.utils import make_grid
+
+    images = image_batch(x)  # (N, C, H, W) in [0, 1]
+    scale = max(1, math.ceil(min_side / min(images.shape[2:])))
+    images = images.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)  # (N, C, sH, sW)
+    grid = make_grid(images, nrow=math.ceil(math.sqrt(images.shape[0])), padding=2, pad_value=1.0)  # (3, H', W')
+    pixels = (grid * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    return Image.fromarray(pixels[..., 0] if images.shape[1] == 1 else pixels)
+
+
 def to_pil_images(x: Tensor) -> List[Any]:
-    """PIL images of a batch (N, C, H, W) or (N, D) with D a square, values clipped to [0, 1] (a tanh range
-    [-1, 1] is mapped there when the batch has negatives)."""
+    """PIL images of a batch (see :func:`image_batch`)."""
     from PIL import Image
 
+    pixels = (image_batch(x) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()  # (N, H, W, C)
+    return [Image.fromarray(p[..., 0] if p.shape[-1] == 1 else p) for p in pixels]
+
+
+def image_batch(x: Tensor) -> Tensor:
+    """(N, C, H, W) in [0, 1] from a batch (N, C, H, W) or (N, D) with D a square, C 1 or 3, values clipped to
+    [0, 1] (a tanh range [-1, 1] is mapped there when the batch has negatives)."""
     if x.dim() == 2:
         side = int(round(x.shape[1] ** 0.5))
         if side * side != x.shape[1]:
@@ -164,5 +203,4 @@ def to_pil_images(x: Tensor) -> List[Any]:
         raise ValueError(f"samples of shape {tuple(x.shape[1:])} are no grey or RGB image: use formats=['npz'].")
     if x.min() < 0:
         x = (x + 1) / 2
-    pixels = (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()  # (N, H, W, C)
-    return [Image.fromarray(p[..., 0] if p.shape[-1] == 1 else p) for p in pixels]
+    return x.clamp(0, 1)

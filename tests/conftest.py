@@ -86,3 +86,9 @@ def quiet_trainer(**overrides):
         limit_val_batches=0,
     )
     return pl.Trainer(**{**settings, **overrides})
+
+
+# tests/walkthrough.md runs as a test, block by block (tests/markdown_blocks.py)
+from tests.markdown_blocks import MarkdownPages  # noqa: E402
+
+pytest_collect_file = MarkdownPages(Path(__file__).parent, lambda path: path == Path("walkthrough.md")).pytest()

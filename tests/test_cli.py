@@ -174,5 +174,105 @@ def test_default_wandb_logger_runs_offline_without_the_two_warnings(run_cli, tmp
         logger="default",
     )
     printed = "".join(capfd.readouterr())
-    assert glob.glob(str(tmp_path / "runs" / "wandb" / "offline-run-*"))
+    assert glob.glob(str(tmp_path / "wandb" / "offline-run-*"))  # in the run folder (here the fixture's tmp_path)
     assert "anonymous setting" not in printed and "git root" not in printed
+    assert "litlogger" not in printed and "LeafSpec" not in printed and "wandb: " not in printed
+    assert "catgan: W&B run saved offline; upload it with: wandb sync wandb/offline-run-" in printed
+
+
+DIGITS = os.path.join(CONFIGS, "digits_catgan.yaml")
+TINY_FIT = ["--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2", "--test_after_fit", "false"]
+
+
+def test_a_default_fit_writes_its_own_run_folder_prints_it_and_predict_takes_the_printed_checkpoint(
+    tmp_path, monkeypatch, capsys
+):
+    from catgan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    main(["fit", "--config", DIGITS, "--trainer.enable_progress_bar", "false", *TINY_FIT])
+    first = capsys.readouterr().out
+    runs = sorted(p for p in (tmp_path / "runs" / "digits_catgan").iterdir() if p.name != "latest")
+    assert len(runs) == 1 and (runs[0] / "config.yaml").is_file() and not (tmp_path / "runs" / "config.yaml").exists()
+    run = os.path.relpath(runs[0], tmp_path)
+    assert f"catgan: run folder {run} (also runs/digits_catgan/latest)" in first
+    assert f"catgan: checkpoint {run}/checkpoints/last.ckpt" in first and f"catgan: config {run}/config.yaml" in first
+    assert yaml.safe_load((runs[0] / "config.yaml").read_text())["run_dir"] == run  # the config that ran
+
+    main(["fit", "--config", DIGITS, "--trainer.enable_progress_bar", "false", *TINY_FIT])  # a second run
+    runs = sorted(p for p in (tmp_path / "runs" / "digits_catgan").iterdir() if p.name != "latest")
+    assert len(runs) == 2 and os.path.realpath(tmp_path / "runs" / "digits_catgan" / "latest") == str(runs[1])
+    printed = capsys.readouterr().out
+    checkpoint = next(line for line in printed.splitlines() if line.startswith("catgan: checkpoint ")).split()[-1]
+    cli = main(["predict", "--ckpt_path", checkpoint, "--trainer.enable_progress_bar", "false"])  # no --config
+    assert cli.trainer.logger is None and os.path.isfile(runs[1] / "predictions.csv")
+    assert not any((tmp_path / "runs").glob("wandb")) and not (tmp_path / "lightning_logs").exists()
+
+
+def test_a_resumed_fit_continues_in_its_run_folder(tmp_path, monkeypatch):
+    from catgan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    main(["fit", "--config", DIGITS, "--run_dir", "runs/mine", *TINY_FIT, "--trainer.logger", "false"])
+    last = tmp_path / "runs" / "mine" / "checkpoints" / "last.ckpt"
+    cli = main(
+        [
+            "fit",
+            "--config",
+            DIGITS,
+            "--ckpt_path",
+            str(last),
+            *TINY_FIT,
+            "--trainer.max_epochs",
+            "2",
+            "--trainer.logger",
+            "false",
+        ]
+    )
+    assert cli.trainer.current_epoch == 2 and torch.load(last, weights_only=False)["epoch"] == 1
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["mine"]  # no second run folder
+
+
+def test_print_config_shows_the_logger_that_runs(tmp_path, monkeypatch, capsys):
+    from catgan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WANDB_MODE", raising=False)  # the default: offline
+    with pytest.raises(SystemExit):
+        main(["fit", "--config", DIGITS, "--run_dir", "runs/x", "--print_config"])
+    printed = yaml.safe_load(capsys.readouterr().out)
+    logger = printed["trainer"]["logger"]
+    assert logger["init_args"]["offline"] is True and logger["init_args"]["save_dir"] == "runs/x"
+    assert printed["checkpoint"]["dirpath"] == os.path.join("runs/x", "checkpoints")
+    assert not (tmp_path / "runs").exists()  # printing writes nothing
+
+
+def test_catgan_help_lists_every_subcommand_without_importing_torch():
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = "import sys; from catgan.cli import main; main(['--help']); print('torch' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": REPO},
+    )
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("False"), done.stderr
+    assert "{fit,validate,test,predict,sample}" in done.stdout and "Lightning Trainer" not in done.stdout
+    typo = subprocess.run(
+        [sys.executable, "-m", "catgan.cli", "smaple"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": REPO},
+    )
+    assert (
+        typo.returncode == 2
+        and "unknown subcommand 'smaple': choose from fit, validate, test, predict, sample" in typo.stderr
+    )

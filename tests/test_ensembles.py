@@ -60,3 +60,22 @@ def test_ensemble_classifier_gives_the_mean_probabilities_and_sets_every_member_
         EnsembleClassifier([])
     with pytest.raises(TypeError, match="no classify"):
         EnsembleClassifier([a, nn.Linear(2, 2)])
+
+
+def test_from_checkpoints_refuses_checkpoints_of_different_tasks(run_cli, tmp_path):
+    import os
+
+    from tests.conftest import CONFIGS, fit_checkpoint
+
+    digits = fit_checkpoint(
+        run_cli, os.path.join(CONFIGS, "digits_catgan.yaml"), 1, "--trainer.limit_train_batches", "1"
+    )
+    moved = tmp_path / "digits.ckpt"
+    os.replace(digits, moved)
+    toy = fit_checkpoint(run_cli, os.path.join(CONFIGS, "toy_catgan.yaml"), 1, "--trainer.limit_train_batches", "1")
+    ensemble = EnsembleClassifier.from_checkpoints([moved, moved])
+    assert len(ensemble.members) == 2 and not ensemble.training
+    x = torch.rand(4, 1, 8, 8)
+    assert torch.allclose(ensemble.classify(x), ensemble.members[0].classify(x).log_softmax(dim=1), atol=1e-5)
+    with pytest.raises(ValueError, match=r"different tasks \(image shape differs: .*digits.ckpt: \(1, 8, 8\); "):
+        EnsembleClassifier.from_checkpoints([moved, toy])

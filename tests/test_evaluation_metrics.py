@@ -120,3 +120,28 @@ def test_more_clusters_than_classes_reports_matched_and_majority_clustering():
     assert model.classifier_diagnostics("val")["confusion"].shape == (3, 6)  # true class x cluster
     with pytest.raises(ValueError, match="supervised_weight 0"):
         CatGAN(image_shape=(2,), num_classes=3, num_clusters=6)  # the labeled CE needs one output per class
+
+
+def test_during_a_fit_empty_classes_are_warned_about_only_when_they_persist_after_warm_up():
+    """Early in a fit an untrained D uses few classes: no warning at epoch 0 (the first tenth of the epochs), only
+    when the previous validation had empty classes too."""
+    import warnings
+
+    pl.seed_everything(0)
+    model = CatGAN()
+    with torch.no_grad():
+        model.discriminator.head.bias[3] = -1e4  # D can no longer say "3", epoch after epoch
+    trainer = pl.Trainer(
+        logger=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        max_epochs=3,
+        limit_train_batches=1,
+        num_sanity_val_steps=0,
+        enable_checkpointing=False,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.fit(model, DigitsDataModule(num_labeled=50))
+    said = [str(w.message) for w in caught if "no validation data" in str(w.message)]
+    assert len(said) == 1 and "at epoch 1:" in said[0], said  # epoch 0: warm-up; epoch 1: persisted; once

@@ -59,16 +59,8 @@ def test_predict_on_a_folder_of_new_pngs_writes_paths_class_names_and_probabilit
     for i in range(7):
         Image.fromarray(pattern(CLASSES[i % 3], 16, 16, rng)).save(new / f"n{i}.png")
     out = tmp_path / "out" / "predictions.csv"
-    cli = run_cli(
+    cli = run_cli(  # no config and no data overrides: the checkpoint holds the training data settings
         "predict",
-        "--config",
-        EXAMPLE_CONFIG,
-        "--data.labeled_images",
-        labeled,
-        "--data.unlabeled_images",
-        unlabeled,
-        "--data.image_size",
-        "8",
         "--ckpt_path",
         ckpt,
         "--predict_input",
@@ -97,23 +89,14 @@ def test_predict_on_a_folder_of_new_pngs_writes_paths_class_names_and_probabilit
 
 def test_predict_defaults_to_the_test_split_and_the_run_folder(trained_on_folders, run_cli, tmp_path):
     labeled, unlabeled, ckpt = trained_on_folders
-    run_cli(
-        "predict",
-        "--config",
-        EXAMPLE_CONFIG,
-        "--data.labeled_images",
-        labeled,
-        "--data.unlabeled_images",
-        unlabeled,
-        "--data.image_size",
-        "8",
-        "--ckpt_path",
-        ckpt,
-        logger="false",
-    )
+    cli = run_cli("predict", "--ckpt_path", ckpt, logger="false")
     rows = read_rows(tmp_path / "predictions.csv")  # <run>/checkpoints/last.ckpt -> <run>/predictions.csv
     assert [int(r["index"]) for r in rows] == list(range(6))  # the 6 held-out test images
     assert {r["prediction"] for r in rows} <= set(CLASSES)
+    assert list(rows[0])[:3] == ["index", "label", "prediction"]  # the test split has labels: they are written
+    names = cli.datamodule.class_names
+    assert [r["label"] for r in rows] == [names[k] for k in cli.datamodule.splits.test_y.tolist()]
+    assert cli.trainer.logger is None  # predicting trains nothing: no logger run
 
 
 def test_predict_on_an_npy_array_and_bad_inputs(tmp_path, run_cli):
@@ -181,10 +164,14 @@ def test_sample_writes_pngs_and_an_npz_from_a_checkpoint(run_cli, tmp_path, caps
         x, classes = data["x"], data["classes"]
     assert x.shape == (12, 1, 8, 8) and 0.0 <= x.min() and x.max() <= 1.0
     assert classes.shape == (12,) and classes.max() < 10
-    pngs = sorted(p for p in os.listdir(tmp_path / "s") if p.endswith(".png"))
+    pngs = sorted(p for p in os.listdir(tmp_path / "s") if p.startswith("sample_"))
     assert len(pngs) == 12 and pngs[0] == f"sample_00000_class-{classes[0]}.png"
     pixels = np.asarray(Image.open(tmp_path / "s" / pngs[3]))
     assert pixels.shape == (8, 8) and np.abs(pixels / 255.0 - x[3, 0]).max() <= 0.5 / 255 + 1e-6
+    # grid.png: 4 columns x 3 rows of 8x8 images enlarged 4 times (32 >= 28 px), 2 px of white around each
+    grid = np.asarray(Image.open(written["grid"]))
+    assert grid.shape == (3 * 34 + 2, 4 * 34 + 2) and grid[0].min() == 255
+    assert np.array_equal(grid[2:34, 2 + 3 * 34 : 34 + 3 * 34], np.kron(pixels, np.ones((4, 4), dtype=np.uint8)))
     model = load_checkpoint_model(ckpt)  # from the EMA generator, with the same seeded latents
     z = model.sample_latent(12, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(torch.from_numpy(x), model.generator_ema.module.eval()(z), atol=1e-6)
@@ -204,5 +191,5 @@ def test_samples_of_a_clustering_catgan_are_named_by_cluster(tmp_path):
     written = write_samples(model, 40, str(tmp_path), formats=["png"])
     clusters = written["classes"]
     assert int(clusters.max()) >= 3  # some sample sits in a cluster beyond the class count
-    names = sorted(os.listdir(tmp_path))
+    names = sorted(p for p in os.listdir(tmp_path) if p.startswith("sample_"))
     assert names[0] == f"sample_00000_cluster-{int(clusters[0])}.png" and len(names) == 40

@@ -38,6 +38,14 @@ from catgan.data.augment import RandomShift, check_shift
 from catgan.data.loaders import TensorBatchLoader
 
 
+def say(line: str) -> None:
+    """Print one line of progress, from the first process only (one line per run, not per rank)."""
+    from lightning.pytorch.utilities import rank_zero_only
+
+    if rank_zero_only.rank == 0:
+        print(line)
+
+
 @dataclass
 class Splits:
     """In-memory data: images (N, *image_shape) float in the model's range, labels (N,) int64.
@@ -166,11 +174,20 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
                 )
         self._check_shifts()
         self.labeled_indices = self.pick_labeled(splits.train_y)
-        if self.batch_size > splits.train_x.shape[0]:
-            raise ValueError(
-                f"batch_size={self.batch_size} exceeds the {splits.train_x.shape[0]} training examples: lower it."
-            )
+        train = splits.train_x.shape[0]
+        if self.batch_size > train:  # a small folder of own images: one batch of everything per epoch
+            say(f"catgan: batch_size={self.batch_size} is more than the {train} training examples; using {train}")
+            self.batch_size = train
         self.splits = splits
+        say(f"catgan: data {type(self).__name__}: {self.split_sizes()}")
+
+    def split_sizes(self) -> str:
+        """One line: training examples (how many of them are shown to the model with their label), validation and
+        test examples."""
+        splits = self._require_setup()
+        train, labeled = splits.train_x.shape[0], self.labeled_indices.numel()
+        return (f"{train} training examples ({labeled} labeled; all {train} used as unlabeled), "
+                f"{splits.val_x.shape[0]} validation, {splits.test_x.shape[0]} test")
 
     def _check_shifts(self) -> None:
         for name in ("labeled_shift", "unlabeled_shift"):

@@ -169,7 +169,7 @@ class ClassifierEvaluationMixin:
         values = {f"{stage}/empty_classes_real": torch.tensor(float(len(empty)))}
         if "error" in diagnostics:
             values[f"{stage}/error"] = diagnostics["error"]
-        if empty and stage == "val" and not self.trainer.sanity_checking and not getattr(self, "_warned_empty", False):
+        if stage == "val" and self.empty_classes_persist(bool(empty)) and not getattr(self, "_warned_empty", False):
             self._warned_empty = True
             what = "class(es)" if self.num_outputs == self.num_classes else "cluster(s)"
             warnings.warn(
@@ -187,6 +187,22 @@ class ClassifierEvaluationMixin:
                 values.update({f"{stage}/{key}/{k}": v for k, v in enumerate(value)})
         self.log_dict({k: v.float() for k, v in values.items()}, on_step=False, on_epoch=True)
         metric.reset()  # the cached result stays readable (by callbacks) until the next epoch starts
+
+    def empty_classes_persist(self, empty: bool) -> bool:
+        """Whether this validation's empty classes (``empty``) are worth a warning: always when a checkpoint is
+        validated on its own; during a fit only when the previous validation had empty classes too and the first
+        tenth of the epochs (at least one) has passed: early in a fit an untrained D often uses few classes."""
+        if self.trainer.sanity_checking:
+            return False
+        if not empty:
+            self._empty_at_last_val = False
+            return False
+        if self.trainer.state.fn != "fit":
+            return True
+        persisted, self._empty_at_last_val = self._empty_at_last_val, True
+        return persisted and self.current_epoch >= max(1, int(0.1 * max(self.trainer.max_epochs or 0, 0)))
+
+    _empty_at_last_val = False  # the previous validation of this fit had empty classes
 
     def empty_classes(self, class_freq: Tensor) -> list:
         """The classes whose share of predictions ``class_freq`` (K,) is below ``empty_class_share`` / K."""

@@ -230,3 +230,16 @@ def test_bad_input_through_the_cli_stops_before_training(run_cli, tmp_path):
         run_cli("fit", "--config", EXAMPLE_CONFIG, "--data.labeled_images", labeled,
                 "--data.unlabeled_images", str(tmp_path / "typo"))
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_a_small_folder_fits_with_the_example_batch_size_clipped_and_the_split_sizes_said(run_cli, tmp_path, capsys):
+    labeled, unlabeled = write_image_folder(tmp_path / "images", per_class=10, num_unlabeled=0)  # 30 images
+    cli = run_cli("fit", "--config", EXAMPLE_CONFIG, "--data.labeled_images", labeled, "--data.unlabeled_images",
+                  unlabeled if os.path.isdir(unlabeled) else "null", "--data.image_size", "8",
+                  "--trainer.max_epochs", "1", "--test_after_fit", "false")
+    out = capsys.readouterr().out
+    # 10% of 30 held out for test and for validation: at least one per class, so 3 each; 24 left to train on
+    assert cli.datamodule.batch_size == 24 and cli.trainer.global_step > 0
+    assert "catgan: batch_size=64 is more than the 24 training examples; using 24" in out
+    assert ("catgan: data SemiSupervisedDataModule: 24 training examples (24 labeled; all 24 used as unlabeled), "
+            "3 validation, 3 test") in out
