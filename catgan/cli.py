@@ -163,42 +163,6 @@ def sample_main(argv: List[str]) -> dict:
     return written
 
 
-def held_out_data(config: str, extra: List[str], split: str, script: str):
-    """For scripts that score a checkpoint: the data module of ``config`` (plus ``catgan fit`` arguments ``extra``),
-    prepared and set up, and its ``split`` ("val" or "test") images and labels; a clear exit when that split is
-    empty. Returns (datamodule, x, y)."""
-    cli = main(["--config", config, "--trainer.logger", "false", *extra], run=False)
-    data = cli.datamodule
-    data.prepare_data()
-    data.setup("fit")
-    x, y = getattr(data.splits, f"{split}_x"), getattr(data.splits, f"{split}_y")
-    if x.shape[0] == 0:
-        raise SystemExit(f"{script}: the {split} split is empty (val_size 0?): pass its size after --.")
-    return data, x, y
-
-
-def split_run_args(config: str, seed: int, run_dir: str) -> List[str]:
-    """CLI arguments for one scripted fit of ``config`` on label split ``seed`` (``seed_everything`` and
-    ``data.seed``), quiet (no progress bar or model summary), its outputs under ``run_dir``; what
-    scripts/reproduce.py, tune.py and sample_quality.py run (after them: the script's own overrides)."""
-    return [
-        "--config",
-        config,
-        "--seed_everything",
-        str(seed),
-        "--data.init_args.seed",
-        str(seed),
-        "--trainer.enable_progress_bar",
-        "false",
-        "--trainer.enable_model_summary",
-        "false",
-        "--checkpoint.dirpath",
-        os.path.join(run_dir, "ckpt"),
-        "--trainer.default_root_dir",
-        run_dir,
-    ]
-
-
 def main(args: Optional[List[str]] = None, run: bool = True) -> Any:
     """Entry point of the console script (reads ``sys.argv``). Given ``args``, runs in-process and
     returns the CLI object (``cli.trainer``, ``cli.model``, ``cli.datamodule``), as tests do.

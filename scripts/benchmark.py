@@ -34,19 +34,15 @@ import tempfile
 import time
 from typing import Dict, Iterable, List, Tuple
 
+import lightning.pytorch as pl
 import torch
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-
-import lightning.pytorch as pl  # noqa: E402
-
-from catgan import CatGAN  # noqa: E402
-from catgan.data.base import BaseSemiSupervisedDataModule, Splits  # noqa: E402
-from catgan.data.loaders import TensorBatchLoader  # noqa: E402
-from catgan.losses import catgan_discriminator_loss, catgan_generator_loss  # noqa: E402
-from catgan.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
-from catgan.nets.layers import frozen_batch_norm_stats  # noqa: E402
+from catgan import CatGAN
+from catgan.data.base import BaseSemiSupervisedDataModule, Splits
+from catgan.data.loaders import TensorBatchLoader
+from catgan.losses import catgan_discriminator_loss, catgan_generator_loss
+from catgan.nets import MLPDiscriminator, MLPGenerator
+from catgan.nets.layers import frozen_batch_norm_stats
 
 LATENT_DIM, BATCH, NUM_LABELED = 128, 100, 100
 

@@ -1,12 +1,13 @@
 """Compare CatGAN, Improved-GAN and the supervised baseline on the same data, labels and seeds.
 
 Each run goes through the in-process ``catgan`` CLI with each method's own config for the data
-(``CONFIGS``: digits_{catgan,improved_gan,supervised}.yaml; on MNIST the measured PI-MNIST recipes
+(``CONFIGS``: digits_{catgan,improved_gan,supervised}.yaml; on MNIST the PI-MNIST configs
 mnist_pi_catgan_100.yaml, mnist_pi_improved_gan_100.yaml and mnist_pi_100_supervised.yaml), with the seed
 set in both ``seed_everything`` and ``data.init_args.seed`` (so every method sees the same labeled subset
 for a seed), then the test split is evaluated with the final weights. Each run records its learning
 curve (test error after every epoch, ``catgan.curves.LearningCurve``) and from it the training time to
-reach each of ``--targets`` (default 5 % and 2 % test error). One JSON per run is written to ``--out``;
+reach each of ``--targets`` (default 5 % and 2 % test error). One JSON record per run (``catgan.runs``, plus the
+method, data and hours to each target) is written to ``--out``;
 one table (test error mean ± std over seeds, wall time per run, hours to each target) is printed.
 
     python scripts/compare.py --data digits --seeds 0 1 2
@@ -22,14 +23,13 @@ verifies and extracts them. Extra arguments after ``--`` go to every run's CLI u
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
-import tempfile
-import time
 from typing import Dict, List, Optional, Sequence
 from unittest import mock
+
+from catgan.runs import run_config, write_record
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METHODS = {"catgan": "CatGAN", "improved_gan": "ImprovedGAN", "supervised": "Supervised"}
@@ -74,45 +74,19 @@ def check_mnist_files(data_dir: str) -> None:
         )
 
 
-def cli_args(
-    data: str,
-    method: str,
-    seed: int,
-    tmp: str,
-    num_labeled: Optional[int],
-    epochs: Optional[int],
-    data_dir: str,
-    extra: List[str],
-) -> List[str]:
-    args = [
-        "fit",
-        "--config",
-        config_path(data, method),
-        "--seed_everything",
-        str(seed),
-        "--data.init_args.seed",
-        str(seed),
-        "--trainer.logger",
-        "false",
-        "--trainer.enable_progress_bar",
-        "false",
-        "--trainer.enable_model_summary",
-        "false",
-        "--trainer.default_root_dir",
-        tmp,
-        "--checkpoint.dirpath",
-        os.path.join(tmp, "checkpoints"),
-    ]
+def run_overrides(data: str, num_labeled: Optional[int], epochs: Optional[int], data_dir: str) -> List[str]:
+    """The CLI arguments every method's run gets on top of its config (before the user's own after ``--``)."""
+    args = []
     if num_labeled is not None:
         args += ["--data.init_args.num_labeled", str(num_labeled)]
     if epochs is not None:
         args += ["--trainer.max_epochs", str(epochs)]
     if data == "mnist":
         args += ["--data.init_args.data_dir", data_dir, "--data.init_args.download", "true"]
-    return args + extra
+    return args
 
 
-def run_one(
+def run_method(
     data: str,
     method: str,
     seed: int,
@@ -123,44 +97,23 @@ def run_one(
     out_dir: str,
     targets: Sequence[float] = (5.0, 2.0),
 ) -> Dict[str, object]:
-    """Fit and test one method with one seed; write and return its record."""
-    from catgan.cli import main as catgan_cli
-
-    with tempfile.TemporaryDirectory() as tmp:
-        args = cli_args(data, method, seed, tmp, num_labeled, epochs, data_dir, extra)
-        curve_path = os.path.join(tmp, "curve.json")
-        args += ["--trainer.callbacks+=catgan.curves.LearningCurve", "--trainer.callbacks.path", curve_path]
-        started = time.perf_counter()
-        with mock.patch.object(sys, "argv", sys.argv[:1]):  # the CLI reads only `args`, not this script's argv
-            cli = catgan_cli(args=args)
-        wall_seconds = time.perf_counter() - started
-        with open(curve_path) as f:
-            curve = json.load(f)["epochs"]
-    metrics = {k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith(("val/", "test/"))}
-    if "test/acc" not in metrics:
+    """Fit and test one method with one seed (``catgan.runs.run_config``, with its learning curve); write and
+    return its record, with the method, the data and the hours to each target test error added."""
+    overrides = run_overrides(data, num_labeled, epochs, data_dir) + extra
+    with mock.patch.object(sys, "argv", sys.argv[:1]):  # the CLI reads only its arguments, not this script's argv
+        record = run_config(config_path(data, method), seed, overrides, metric="test/acc", curve=True)
+    if "test/acc" not in record["metrics"]:
         raise RuntimeError(f"{method} seed {seed}: no test/acc after fit (was --test_after_fit turned off?).")
     record = {
         "method": METHODS[method],
         "data": data,
-        "config": os.path.relpath(config_path(data, method), REPO),
-        "seed": seed,
-        "num_labeled": cli.datamodule.num_labeled,
-        "max_epochs": cli.trainer.max_epochs,
-        "optimizer_steps": cli.trainer.global_step,
-        "test_acc": metrics["test/acc"],
-        "test_error": 1.0 - metrics["test/acc"],
-        "metrics": metrics,
-        "wall_seconds": round(wall_seconds, 2),
-        "fit_seconds": round(cli.fit_seconds, 2) if hasattr(cli, "fit_seconds") else None,
-        "cli_args": [a.replace(tmp, "<tmp>") for a in args],
-        "hours_to_test_error": {f"{t:g}": hours_to(curve, t) for t in targets},
-        "curve": curve,
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "num_labeled": record["resolved_config"]["data"]["init_args"]["num_labeled"],
+        "max_epochs": record["resolved_config"]["trainer"]["max_epochs"],
+        **record,
+        "hours_to_test_error": {f"{t:g}": hours_to(record["curve"], t) for t in targets},
     }
-    os.makedirs(out_dir, exist_ok=True)
     name = f"{data}_{method}_labels{record['num_labeled']}_seed{seed}.json"
-    with open(os.path.join(out_dir, name), "w") as f:
-        json.dump(record, f, indent=2)
+    write_record(record, out_dir, name)
     return record
 
 
@@ -174,9 +127,9 @@ def summary_table(records: List[Dict[str, object]]) -> str:
         rows = [r for r in records if r["method"] == method]
         if not rows:
             continue
-        errors = [100.0 * r["test_error"] for r in rows]
+        errors = [100.0 * r["error"] for r in rows]
         spread = f"{statistics.stdev(errors):5.2f}" if len(errors) > 1 else "  n/a"
-        wall = statistics.mean(r["wall_seconds"] for r in rows)
+        wall = statistics.mean(r["total_seconds"] for r in rows)
         line = f"{method:<12} {len(rows):>4}  {statistics.mean(errors):8.2f} ± {spread}  {wall:10.1f}"
         for t in targets:
             reached = [r["hours_to_test_error"][t] for r in rows if r["hours_to_test_error"].get(t) is not None]
@@ -224,7 +177,7 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, object]]:
     records = []
     for seed in args.seeds:
         for method in args.methods:
-            record = run_one(
+            record = run_method(
                 args.data,
                 method,
                 seed,
@@ -237,8 +190,8 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, object]]:
             )
             records.append(record)
             print(
-                f"compare: {record['method']} seed {seed}: test error {100 * record['test_error']:.2f} % "
-                f"in {record['wall_seconds']:.1f} s",
+                f"compare: {record['method']} seed {seed}: test error {100 * record['error']:.2f} % "
+                f"in {record['total_seconds']:.1f} s",
                 flush=True,
             )
     labels = records[0]["num_labeled"]

@@ -22,10 +22,8 @@ from typing import List, Tuple
 
 import torch
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-
-from catgan.cli import held_out_data, load_checkpoint_model  # noqa: E402
+from catgan.cli import load_checkpoint_model
+from catgan.runs import held_out_data
 
 
 def confusion_matrix(pred: torch.Tensor, y: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -26,12 +26,10 @@ from typing import List
 import torch
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-
-from catgan.cli import held_out_data, load_checkpoint_model  # noqa: E402
-from catgan.data.neighbors import nearest_neighbors  # noqa: E402
-from catgan.metrics import ClusteringAccuracy, merge_clusters, merged_clustering_accuracy  # noqa: E402
+from catgan.cli import load_checkpoint_model
+from catgan.data.neighbors import nearest_neighbors
+from catgan.metrics import ClusteringAccuracy, merge_clusters, merged_clustering_accuracy
+from catgan.runs import held_out_data
 
 
 def outputs_of(model, x: torch.Tensor, space: str) -> tuple:

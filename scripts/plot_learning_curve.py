@@ -3,7 +3,8 @@
 into one PNG.
 
 Reads the ``*_curve.json`` files that ``scripts/reproduce.py --curve`` (catgan/curves.py) writes after
-every epoch, or reproduce.py's per-run JSON records that hold a ``curve``. Each curve is given as
+every epoch, or reproduce.py's per-run JSON records that hold a ``curve`` (a ``<stem>_curve.json`` that is gone,
+e.g. because its record holds the same curve, is read from the newest ``<stem>_*.json`` record with one). Each curve is given as
 ``LABEL=PATH`` (or just PATH, labelled by its file name), ``PATH@METRIC`` to plot another metric of that
 file than ``--metric`` (e.g. ``test/acc_raw``, the raw D beside the averaged one); ``--hline LABEL=VALUE`` draws reference
 errors in percent (e.g. the paper's number). ``--project TARGET`` prints, per curve, the epoch at which
@@ -28,13 +29,34 @@ from typing import List, Sequence, Tuple
 PROJECTION_MODELS = ("log-linear", "power-law")
 
 
+def curve_source(path: str) -> str:
+    """``path``, or for a missing ``<stem>_curve.json`` the newest run record ``<stem>_<time>.json`` beside it that
+    holds a curve (records carry their curve; separate curve files are kept only for runs without a record)."""
+    if os.path.exists(path) or not path.endswith("_curve.json"):
+        return path
+    stem = path[: -len("_curve.json")]
+    folder = os.path.dirname(path) or "."
+    found = []
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        rest = name[len(os.path.basename(stem)) + 1 : -len(".json")] if name.endswith(".json") else ""
+        if name.startswith(os.path.basename(stem) + "_") and rest.isdigit():
+            with open(os.path.join(folder, name)) as f:
+                record = json.load(f)
+            if record.get("curve"):
+                found.append((record.get("date", ""), os.path.join(folder, name)))
+    if not found:
+        raise FileNotFoundError(f"{path} not found, nor a run record {stem}_<time>.json with a curve")
+    return max(found)[1]
+
+
 def read_curve(path: str, metric: str, x: str = "epoch") -> Tuple[List[float], List[float]]:
     """(epochs, error in %) of ``metric`` (an accuracy, e.g. ``test/acc``) from a curve or record file;
     with ``x="hours"`` the first list is the training wall time in hours at each epoch's end instead, with
     ``x="cpu_hours"`` the process's CPU time (``cpu_seconds``, recorded since 2026-12-02)."""
+    path = curve_source(path)
     with open(path) as f:
         data = json.load(f)
-    rows = data.get("epochs") or data.get("curve")
+    rows = data["epochs"] if isinstance(data.get("epochs"), list) else data.get("curve")  # a record's epochs: a count
     if rows is None:
         raise ValueError(
             f"{path} holds no learning curve (no 'epochs' or 'curve' list): run reproduce.py with --curve."

@@ -9,8 +9,8 @@ Each config is fitted once through the in-process ``catgan`` CLI (its own schedu
 then its generator (the EMA one when kept) draws ``--samples`` images from fixed latents; FD and KID come from
 ``catgan.metrics.sample_quality`` in the classifier's feature space against the whole test split. The floor
 row scores as many real images (the training split) the same way. Per config it writes
-``<out>/<config>_seed<seed>.json`` (FD, KID, test error for classifier modules, fit time) and
-``<out>/<config>_seed<seed>.png`` (one row per class D assigns for CatGAN/ImprovedGAN, as
+``<out>/<config>_seed<seed>.json`` (a ``catgan.runs`` record with FD and KID; for classifier modules the test error, ``error``,
+and ``test_cluster_error``) and ``<out>/<config>_seed<seed>.png`` (one row per class D assigns for CatGAN/ImprovedGAN, as
 ``catgan.callbacks.SampleGridCallback`` draws it), and prints a Markdown table. Values are comparable only
 between runs scored with the same classifier file.
 """
@@ -18,17 +18,13 @@ between runs scored with the same classifier file.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
-import time
 from typing import List, Optional
 
 import torch
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+from catgan.runs import fit_split, relative, write_record
 
 
 def score(classifier_path: str, real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> dict:
@@ -48,55 +44,39 @@ def fit_and_score(config: str, classifier_path: str, seed: int, samples: int, ou
     from PIL import Image
 
     from catgan.callbacks import SampleGridCallback, fixed_latent
-    from catgan.cli import main as cli_main
-    from catgan.cli import split_run_args
 
     torch.set_num_threads(1)
     stem = f"{os.path.splitext(os.path.basename(config))[0]}_seed{seed}"
-    with tempfile.TemporaryDirectory() as tmp:
-        args = ["fit"] + split_run_args(config, seed, tmp) + ["--trainer.logger", "false"]
-        started = time.perf_counter()
-        cli = cli_main(args=args + extra)
-        fit_seconds = time.perf_counter() - started
+    record, cli = fit_split(config, seed, extra, metric="test/acc")
     model, splits = cli.model.eval(), cli.datamodule.splits
     with torch.no_grad():
         z = fixed_latent(model, samples, seed)
         fake = torch.cat([model.sample(chunk.shape[0], z=chunk) for chunk in z.split(500)])
-    record = {
-        "config": config,
-        "seed": seed,
-        "overrides": extra,
-        "classifier": classifier_path,
-        "samples": samples,
-        "fit_seconds": round(fit_seconds, 2),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        **score(classifier_path, splits.test_x, fake, seed),
-    }
+    record.update(
+        classifier=relative(classifier_path), samples=samples, **score(classifier_path, splits.test_x, fake, seed)
+    )
     # the floor: as many real training images, scored the same way (what a perfect generator would get)
     order = torch.randperm(splits.train_x.shape[0], generator=torch.Generator().manual_seed(seed))
     record["real_floor"] = score(classifier_path, splits.test_x, splits.train_x[order[:samples]], seed)
-    for name in ("acc", "cluster_acc"):  # classifier modules: error, and error under the best cluster matching
-        value = cli.trainer.callback_metrics.get(f"test/{name}")
-        if value is not None:
-            record[f"test_{name.replace('acc', 'error')}"] = 1.0 - float(value)
+    if "test/cluster_acc" in record["metrics"]:  # classifier modules: the error under the best cluster matching too
+        record["test_cluster_error"] = 1.0 - record["metrics"]["test/cluster_acc"]
     grid = SampleGridCallback(num_samples=100, seed=seed).make_grid(model)
     os.makedirs(out, exist_ok=True)
     if grid is not None:
         Image.fromarray(grid).save(os.path.join(out, f"{stem}.png"))
-    with open(os.path.join(out, f"{stem}.json"), "w") as f:
-        json.dump(record, f, indent=2)
+    write_record(record, out, f"{stem}.json")
     return record
 
 
 def table(records: List[dict], floor: Optional[dict]) -> List[str]:
     def percent(r: dict, key: str) -> str:
-        return f"{100 * r[key]:.2f}" if key in r else "–"
+        return f"{100 * r[key]:.2f}" if r.get(key) is not None else "–"
 
     lines = ["| config | FD | KID | test error % | clustering error % | fit s |", "|---|---|---|---|---|---|"]
     for r in records:
         name, kid = os.path.basename(r["config"]), f"{r['kid']:.3f} ± {r['kid_std']:.3f}"
         lines.append(
-            f"| `{name}` | {r['fd']:.2f} | {kid} | {percent(r, 'test_error')} | {percent(r, 'test_cluster_error')} "
+            f"| `{name}` | {r['fd']:.2f} | {kid} | {percent(r, 'error')} | {percent(r, 'test_cluster_error')} "
             f"| {r['fit_seconds']:.0f} |"
         )
     if floor is not None:

@@ -25,13 +25,11 @@ import tempfile
 import time
 from typing import List, Tuple
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARK = "STEP_TIME"
 
 
 def child(config: str, steps: int, warmup: int, data_dir: str, extra: List[str]) -> None:
     """Fit ``steps`` batches and print the wall and CPU ms per step after ``warmup`` batches."""
-    sys.path.insert(0, REPO)
     from lightning.pytorch.callbacks import Callback
 
     from catgan.cli import main
@@ -123,6 +121,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="batches before the clock starts")
     parser.add_argument("--repeats", type=int, default=1, help="rounds over all variants")
     parser.add_argument("--data-dir", default="data")
+    parser.add_argument("--out", default=None, help="folder for a JSON record of the measurement (catgan.runs format)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args, extra = parser.parse_known_args()
     extra = [a for a in extra if a != "--"]
@@ -141,12 +140,39 @@ def main() -> None:
     timed = min(t[2] for ts in times.values() for t in ts)  # fewer than --steps - --warmup when an epoch is shorter
     print(f"{args.config}: {timed} timed steps per measurement, {args.repeats} round(s), one thread")
     print(f"{'variant':34s} {'wall ms/step':>12s} {'CPU ms/step':>12s} {'CPU speed-up':>12s}")
-    reference = None
-    for name, _ in variants:
+    reference, rows = None, []
+    for name, variant in variants:
         wall = statistics.median(t[0] for t in times[name])
         cpu = statistics.median(t[1] for t in times[name])
         reference = reference or cpu
         print(f"{name:34s} {wall:12.1f} {cpu:12.1f} {reference / cpu:11.2f}x")
+        rows.append(
+            {"variant": name, "overrides": shlex.split(variant), "wall_ms": round(wall, 1), "cpu_ms": round(cpu, 1)}
+        )
+    if args.out:
+        write_step_record(args, rows, timed)
+
+
+def write_step_record(args: argparse.Namespace, rows: List[dict], timed: int) -> None:
+    """One JSON record of the measurement: config and its blob hash, the settings, each variant's times."""
+    from catgan.runs import config_sha, relative, versions, write_record
+
+    record = {
+        "config": relative(args.config),
+        "config_sha": config_sha(args.config),
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "timed_steps": timed,
+        "repeats": args.repeats,
+        "threads": 1,
+        "variants": rows,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "versions": versions(),
+        "command": "python scripts/step_time.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    }
+    stem = os.path.splitext(os.path.basename(args.config))[0]
+    print(f"step_time: wrote {write_record(record, args.out, f'{stem}_step_time_{int(time.time())}.json')}")
 
 
 if __name__ == "__main__":

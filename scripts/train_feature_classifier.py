@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-
-from catgan.feature_classifier import build_feature_classifier, save_feature_classifier  # noqa: E402
+from catgan.feature_classifier import build_feature_classifier, save_feature_classifier
 
 DEFAULT_EPOCHS = {"digits": 60, "mnist": 10}
 

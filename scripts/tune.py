@@ -20,8 +20,13 @@
   trial budget counts the trials already there; trials a killed call left running are run again) and several ``--workers`` processes (one torch thread
   each) share it. ``--wandb`` logs each trial's fit to W&B (offline unless WANDB_MODE says otherwise),
   grouped by study; by default trials log nothing.
-- At the end: the top trials, parameter importances (Optuna's fANOVA) and ``<out>/best.yaml``, the base
-  config with the best values, which runs as ``catgan fit --config <out>/best.yaml``. ``--baseline``
+- Trials validate at least once: a config that validates every N epochs validates at the end of a fit of
+  fewer than N epochs. A validation metric needs a validation split (checked before any trial). A study whose
+  trials all failed (e.g. on a metric the module does not log) is continued by the same command, corrected.
+- At the end: the top trials, parameter importances (Optuna's fANOVA, in ``<out>/importances.json`` with the
+  number of trials behind them), ``<out>/study.json`` (the study's record: config and its git blob hash, space,
+  metric, seeds, overrides, command, every trial with its values per validation) and ``<out>/best.yaml``, the
+  base config with the best values, which runs as ``catgan fit --config <out>/best.yaml``. ``--baseline``
   runs the base config's own values first, as a reference trial (``catgan.search.base_values``).
 """
 
@@ -31,22 +36,16 @@ import argparse
 import math
 import multiprocessing as mp
 import os
+import shlex
 import statistics
 import sys
 import tempfile
 import time
 from typing import Any, Dict, List, Optional
 
-from catgan.search import (
-    base_values,
-    check_space,
-    decode_choice,
-    load_space,
-    override_args,
-    suggest,
-    trial_values,
-    write_best_config,
-)
+from catgan.runs import relative, split_run_args
+from catgan.search import base_values, check_space, decode_choice, load_space, override_args, suggest  # noqa: F401
+from catgan.studies import describe, open_study, report, requeue_interrupted, sampler_seed
 
 # ----------------------------------------------------------------------------- trials
 
@@ -95,7 +94,7 @@ def make_objective(
     """The objective: mean of ``metric`` over the label splits ``seeds`` at the end of each fit."""
 
     def objective(trial) -> float:
-        from catgan.cli import main, split_run_args
+        from catgan.cli import main
 
         values = suggest(trial, space)
         scores = []
@@ -118,10 +117,14 @@ def make_objective(
                     args += ["--trainer.logger", "false"]
                 cli = main(args=args + extra + override_args(values), run=False)
                 max_epochs = int(cli.trainer.max_epochs)
+                # validate at least once, at the end of a fit shorter than the config's validation interval
+                every = cli.trainer.check_val_every_n_epoch
+                if every is not None and every > max_epochs:
+                    cli.trainer.check_val_every_n_epoch = max_epochs
                 cli.trainer.callbacks.append(pruning_callback(trial, metric, index * max_epochs))
                 cli.trainer.fit(cli.model, datamodule=cli.datamodule)
             value = metric_value(cli.trainer.callback_metrics, metric)
-            if value is None:
+            if value is None:  # e.g. a metric the module does not log: the study can be rerun with another one
                 raise ValueError(
                     f"the fit logged no {metric!r}; choose --metric among "
                     f"{sorted(k for k in cli.trainer.callback_metrics if k.startswith('val/'))}"
@@ -132,61 +135,6 @@ def make_objective(
         return statistics.mean(scores)
 
     return objective
-
-
-def make_pruner(name: str):
-    import optuna
-
-    if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1)
-    if name == "halving":
-        return optuna.pruners.SuccessiveHalvingPruner()
-    return optuna.pruners.NopPruner()
-
-
-def open_study(storage: str, name: str, pruner: str, seed: Optional[int], resume: bool, create: bool = True):
-    import optuna
-
-    sampler = optuna.samplers.TPESampler(seed=seed)
-    if not resume and create:
-        try:
-            return optuna.create_study(
-                storage=storage, study_name=name, direction="minimize", sampler=sampler, pruner=make_pruner(pruner)
-            )
-        except optuna.exceptions.DuplicatedStudyError:
-            raise SystemExit(
-                f"tune.py: study {name!r} already exists in {storage}: pass --resume to continue it, "
-                "or choose another --study-name / --out"
-            ) from None
-    try:
-        return optuna.load_study(storage=storage, study_name=name, sampler=sampler, pruner=make_pruner(pruner))
-    except KeyError:  # optuna's "Record does not exist."
-        raise SystemExit(
-            f"tune.py: no study {name!r} in {storage} to continue: drop --resume to start it, or check "
-            "--study-name / --storage"
-        ) from None
-
-
-def sampler_seed(seed: Optional[int], worker: int, existing: Optional[int]) -> Optional[int]:
-    """The sampler seed of one worker: ``seed + worker`` in a new study; in a call that continues a study of
-    ``existing`` trials, a seed of its own (deterministic, and different from every earlier call's)."""
-    if seed is None:
-        return None
-    return seed + worker + (7919 * existing if existing else 0)
-
-
-def requeue_interrupted(study) -> int:
-    """Trials that a killed tune.py left RUNNING (``--resume`` assumes no other tune.py works on the study
-    then): marked FAIL and queued again with the same values, so an interrupted trial (the baseline
-    included, which stays marked as such) runs again instead of blocking the study. Returns their number."""
-    from optuna.trial import TrialState
-
-    stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    for t in stale:
-        study.tell(t.number, state=TrialState.FAIL)
-        values = t.params or t.system_attrs.get("fixed_params", {})  # an enqueued trial killed before it sampled
-        study.enqueue_trial(values, user_attrs={k: v for k, v in t.user_attrs.items() if k == "baseline"})
-    return len(stale)
 
 
 def run_worker(
@@ -213,50 +161,25 @@ def run_worker(
         study.optimize(objective, timeout=remaining, callbacks=[stop], catch=(FloatingPointError,))
 
 
-def format_params(params: Dict[str, Any], short: bool = False) -> str:
-    def name(key: str) -> str:
-        return key.rsplit(".", 1)[-1] if short else key
+def check_metric(config: str, extra: List[str], metric: str) -> None:
+    """Before any trial: trials fit without a test, so the metric must be a validation (or training) one, and a
+    validation metric needs a validation split."""
+    from catgan.cli import main
 
-    return " ".join(
-        f"{name(k)}={v:.4g}" if isinstance(v, float) else f"{name(k)}={decode_choice(v)}" for k, v in params.items()
-    )
+    if not metric.startswith(("val/", "train/")):
+        raise ValueError(f"--metric {metric}: trials fit without testing; choose a val/ metric such as val/error")
+    cli = main(args=["--config", config, "--trainer.logger", "false", *extra], run=False)
+    if metric.startswith("val/") and cli.config.get("data.init_args.val_size", 1) == 0:
+        raise ValueError(f"--metric {metric}: {config} has no validation split (val_size 0); pass its size after --")
 
 
-def report(study, config: str, out: str, top: int = 5) -> List[str]:
-    """The summary lines: counts, top trials, importances; writes ``<out>/best.yaml``."""
-    import optuna
-    from optuna.trial import TrialState
-
-    finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
-    lines = [f"study {study.study_name!r}: {len(finished)} complete, {len(pruned)} pruned trials"]
-    if not finished:
-        return lines + ["no complete trial yet: nothing to write"]
-    best = study.best_trial
-    lines.append(f"best trial #{best.number}: {best.value:.4f}  {format_params(best.params)}")
-    lines.append("top trials:")
-    ranked = sorted(finished, key=lambda t: t.value)
-    for rank, t in enumerate(ranked):
-        baseline = t.user_attrs.get("baseline", False)
-        if rank < top or baseline:
-            tag = f"  (the base config, rank {rank + 1} of {len(ranked)})" if baseline else ""
-            lines.append(f"  #{t.number:<4} {t.value:.4f}  {format_params(t.params, short=True)}{tag}")
-    space = load_space(study.user_attrs["space"]) if "space" in study.user_attrs else {}
-    values = trial_values(best.params, space)
-    path = write_best_config(
-        config, values, os.path.join(out, "best.yaml"), study.study_name, best.value, study.user_attrs.get("extra")
-    )
-    lines.append(f"best config: {path}")
-    if len(finished) >= 2 and len(best.params) > 1:
-        try:
-            importances = optuna.importance.get_param_importances(
-                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0)
-            )
-            lines.append("importance (fANOVA):")
-            lines += [f"  {v:6.3f}  {k}" for k, v in importances.items()]
-        except (RuntimeError, ValueError) as error:  # e.g. every trial had the same values
-            lines.append(f"importance: not computable yet ({error})")
-    return lines
+def command_line(args: argparse.Namespace, extra: List[str]) -> str:
+    """The command that repeats the study (repository-relative paths)."""
+    line = ["python", "scripts/tune.py", "--config", relative(args.config), "--space", relative(args.space)]
+    line += ["--metric", args.metric, "--seeds", *map(str, args.seeds), "--trials", str(args.trials)]
+    line += ["--pruner", args.pruner, "--seed", str(args.seed), "--out", relative(args.out)]
+    line += ["--baseline"] if args.baseline else []
+    return shlex.join(line + (["--", *extra] if extra else []))
 
 
 def main(argv: Optional[List[str]] = None):
@@ -300,16 +223,15 @@ def main(argv: Optional[List[str]] = None):
         space = load_space(args.space)
         check_space(args.config, space)
         reference = base_values(args.config, space, extra) if args.baseline else None
+        check_metric(args.config, extra, args.metric)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     if not args.resume:
         os.makedirs(args.out, exist_ok=True)  # a new study's database goes there; a resumed one exists already
     study = open_study(args.storage, args.study_name, args.pruner, args.seed, resume=args.resume)
     os.makedirs(args.out, exist_ok=True)
-    study.set_user_attr("space", os.path.abspath(args.space))
-    study.set_user_attr("config", os.path.abspath(args.config))
-    study.set_user_attr("extra", extra)
-    if args.resume and (interrupted := requeue_interrupted(study)):
+    describe(study, args.config, args.space, args.metric, args.seeds, extra)
+    if interrupted := requeue_interrupted(study):  # a resumed study, or one whose trials all failed
         print(f"tune.py: {interrupted} trial(s) left running by an interrupted call: marked FAIL and queued again")
     if reference is not None and not any(t.user_attrs.get("baseline") for t in study.get_trials(deepcopy=False)):
         study.enqueue_trial(reference, user_attrs={"baseline": True})
@@ -317,7 +239,10 @@ def main(argv: Optional[List[str]] = None):
     deadline = time.time() + args.timeout if args.timeout else math.inf
     started = time.perf_counter()
     if args.workers == 1:
-        run_worker(args, space, extra, 0, deadline)
+        try:
+            run_worker(args, space, extra, 0, deadline)
+        except ValueError as error:  # a trial's fit that logged no --metric: say so, not a traceback
+            raise SystemExit(f"tune.py: {error}") from None
     else:
         context = mp.get_context("spawn")
         workers = [
@@ -330,7 +255,7 @@ def main(argv: Optional[List[str]] = None):
         if any(w.exitcode != 0 for w in workers):
             raise SystemExit(f"tune.py: a worker failed (exit codes {[w.exitcode for w in workers]})")
     study = open_study(args.storage, args.study_name, args.pruner, args.seed, resume=True)
-    lines = report(study, args.config, args.out)
+    lines = report(study, args.config, args.out, command_line(args, extra))
     lines.insert(
         1,
         f"wall time this call: {time.perf_counter() - started:.0f} s, {args.workers} worker(s); storage {args.storage}",

@@ -3,7 +3,10 @@
 # of their class probabilities), 100 labels, report splits 0-9 (no choice looked at them), test error with the final
 # weights; records written here (each member's record and probabilities, one *_ensemble3_* record per split).
 # The first fit of each split is the single fit of ../digits_catgan_conv_w3_test_100/ (the same numbers, to the digit).
-cd /work/main && . .venv/bin/activate
+# The members' class probabilities (*_probs.pt, which the ensemble records average) are not kept in git: this
+# script writes them again (the same numbers: CPU training is deterministic).
+cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
+mkdir -p runs/digits
 OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/digits_catgan_conv.yaml --seeds 0-9 --workers 2 --restarts 3 \
-    --ensemble --out docs/results/digits_catgan_conv_w3_ens3_test_100 --run-dir /work/runs_test/ens3 \
-    -- --data.init_args.num_labeled 100 >> /work/main/runs/digits/log_ens3_test_100.txt 2>&1
+    --ensemble --out docs/results/digits_catgan_conv_w3_ens3_test_100 --run-dir runs/test/ens3 \
+    -- --data.init_args.num_labeled 100 >> runs/digits/log_ens3_test_100.txt 2>&1

@@ -1,5 +1,6 @@
 #!/bin/bash
 # bash screen.sh NAME [extra]: digits CatGAN, 100 labels, tuning splits 112-119, validation error
 n=$1; shift
-cd /work/main && . .venv/bin/activate
-OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 112-119 --metric val/acc --out /work/main/runs/digits/$n -- --data.init_args.num_labeled 100 "$@" >> /work/main/runs/digits/log_$n.txt 2>&1
+cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
+mkdir -p runs/digits
+OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 112-119 --metric val/acc --out runs/digits/$n -- --data.init_args.num_labeled 100 "$@" >> runs/digits/log_$n.txt 2>&1

@@ -2,5 +2,6 @@
 # bash screen.sh NAME CONFIG [extra]: digits CatGAN, 100 labels, tuning splits 130-145, each split with its own 200
 # validation images (val_per_split; the test images are split_seed 0's, as on the report splits), validation error
 n=$1; c=$2; shift 2
-cd /work/main && . .venv/bin/activate
-OMP_NUM_THREADS=1 python scripts/reproduce.py --config $c --seeds 130-145 --metric val/acc --out /work/main/runs/digits/vs_$n -- --data.init_args.num_labeled 100 --data.init_args.val_per_split true "$@" >> /work/main/runs/digits/log_vs_$n.txt 2>&1
+cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
+mkdir -p runs/digits
+OMP_NUM_THREADS=1 python scripts/reproduce.py --config $c --seeds 130-145 --metric val/acc --out runs/digits/vs_$n -- --data.init_args.num_labeled 100 --data.init_args.val_per_split true "$@" >> runs/digits/log_vs_$n.txt 2>&1

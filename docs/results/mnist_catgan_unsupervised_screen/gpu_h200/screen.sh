@@ -1,8 +1,8 @@
 #!/bin/bash
-# Unsupervised MNIST CatGAN screen on the GPU machine: tuning seed 100, validation clustering error, one process per variant.
-# bash screen.sh SECONDS EPOCHS BATCH (run from the repository root on the GPU machine; BATCH 1: runs a-n, 2: o-zb).
-# As run: bash screen.sh 450 30 1, then bash screen.sh 290 30 2 (the MNIST gz files and the wheels of jsonargparse,
-# docstring-parser and typeshed-client in .gpu/, carried there; the GPU image has torch and lightning).
+# Unsupervised MNIST CatGAN screen on an H200 GPU: tuning seed 100, validation clustering error, one process per variant.
+# bash screen.sh SECONDS EPOCHS BATCH (from the repository root; BATCH 1: runs a-n, 2: o-zb; records under $OUT/res).
+# As run: bash screen.sh 450 30 1, then bash screen.sh 290 30 2, with torch and lightning installed, the wheels of
+# jsonargparse, docstring-parser and typeshed-client in .gpu/whl and the MNIST gz files in .gpu/data.
 T=$1; E=$2
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1

@@ -1,10 +1,10 @@
 #!/bin/bash
 # bash run.sh NAME SEED [extra]: unsupervised MNIST, the shipped config (2026-12-06) with overrides, on a tuning seed; records
 # both val/cluster_acc (Hungarian, one-to-one) and val/cluster_acc_majority (many-to-one) per epoch (--curve); the
-# metric named is the Hungarian one (fifteenth session: the K = 10 question). Runs in /work/runs_screen.
+# metric named is the Hungarian one (the K = 10 question). Runs in runs/screen.
 #   bash run.sh k10_xi10 100 --model.init_args.num_clusters 10 --model.init_args.vat_xi 10
 n=$1; s=$2; shift 2
-R=/work/runs_screen; mkdir -p $R
-cd /work/main && . .venv/bin/activate
+R=runs/screen; mkdir -p $R
+cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
 OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/mnist_catgan_unsupervised.yaml --seeds $s --curve --metric val/cluster_acc \
   --out $R/$n --run-dir $R/runs_$n -- --torch_threads 1 --model.init_args.fused_adam true "$@" >> $R/log_$n.txt 2>&1

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bash test.sh NAME SEEDS... -- [extra]: how these records were made (fourteenth session): the config before 2026-12-06 with
+# bash test.sh NAME SEEDS... -- [extra]: how these records were made: the config before 2026-12-06 with
 # overrides that make it the shipped mnist_catgan_unsupervised.yaml of 2026-12-06 (same resolved settings; input_noise_std 0 = noise_std 0):
 #   bash test.sh hyb03 0 -- --model.init_args.entropy_weights "[4.0,1.0,0.3]" --model.init_args.vat_weight 10 --model.init_args.lr_g 1e-3 --trainer.max_epochs 30
 # With the shipped config the same settings run as: python scripts/reproduce.py --config configs/mnist_catgan_unsupervised.yaml --seeds 0 1 2 --curve --metric test/cluster_acc_majority -- --torch_threads 1 --model.init_args.fused_adam true
@@ -8,8 +8,9 @@ n=$1; shift
 seeds=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do seeds+=("$1"); shift; done
 [ "$1" == "--" ] && shift
-cd /work/main && . .venv/bin/activate
-R=/work/main/runs/imsat
+cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
+mkdir -p runs/imsat
+R=runs/imsat
 OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/mnist_catgan_unsupervised.yaml --seeds "${seeds[@]}" --curve --metric test/cluster_acc_majority \
   --out $R/test_$n --run-dir $R/test_runs_$n -- --torch_threads 1 --model.init_args.fused_adam true \
   --model.init_args.vat_neighbors 10 --model.init_args.vat_eps 0.25 --model.init_args.noise_free_marginal false \

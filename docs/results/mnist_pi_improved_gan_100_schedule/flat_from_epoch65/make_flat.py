@@ -5,7 +5,7 @@ current rate back to the base rate, and the checkpoint callback's paths moved to
 import torch
 
 src = "/tmp/src65.ckpt"
-dst_dir = "/work/runs/igan_v5/runs_flat/mnist_pi_improved_gan_100_seed100/ckpt"
+dst_dir = "runs/igan_v5/runs_flat/mnist_pi_improved_gan_100_seed100/ckpt"
 c = torch.load(src, map_location="cpu", weights_only=False)
 c["hyper_parameters"]["lr_decay_start"] = 0.999
 for opt in c["optimizer_states"]:

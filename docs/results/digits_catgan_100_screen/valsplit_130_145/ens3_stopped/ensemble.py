@@ -1,4 +1,4 @@
-"""Ensemble of each split's fits from their saved class probabilities (fifteenth session): per split, the members'
+"""Ensemble of each split's fits from their saved class probabilities: per split, the members'
 mean error, the first fit's error and the ensemble's, on validation then test (percent); then the means over the
 splits with all members. The *_probs.pt files stay in the run folder (runs/digits/vs_ens3, not committed; rerun:
 OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 130-145 --restarts 3 --ensemble

@@ -1,4 +1,4 @@
-"""Which test digits the 100-label default gets wrong across label splits and initializations (fifteenth session).
+"""Which test digits the 100-label default gets wrong across label splits and initializations.
 
 Reads test_predictions.json (each fit's predicted class for the 500 test digits, the same images on every split:
 split_seed 0's): 21 fits = tuning splits 130-136 x 3 initializations each (the default, `--restarts 3 --ensemble`,

@@ -1,4 +1,4 @@
-"""Label-free merge variants (fifteenth session) on tuning checkpoints, validation images: D-feature k-NN graph with k 10 or 30,
+"""Label-free merge variants on tuning checkpoints, validation images: D-feature k-NN graph with k 10 or 30,
 raw or size-normalized edge counts, three ways to read spectral labels; and the pick by the lowest normalized cut
 (no label). Output: merge_variants_output.txt (the K = 30 vat_xi 10 run of tuning seed 100 at epochs ~17, 20, 21, 23,
 25, 28 and the previous recipe's tuning seeds 100/101). python merge_variants.py CKPT [CKPT ...]"""

@@ -1,6 +1,6 @@
 """Scratch: test-time augmentation on a checkpoint: D's mean probabilities over identity + n random affine views."""
 import sys, torch
-from catgan.cli import held_out_data
+from catgan.runs import held_out_data
 from catgan.data.augment import random_affine
 import catgan
 ckpt, seed = sys.argv[1], int(sys.argv[2])
