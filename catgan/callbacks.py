@@ -380,7 +380,7 @@ class SampleQualityCallback(pl.Callback):
         self._evaluations = 0
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
-        from catgan.metrics import ClassifierFeatures, load_feature_classifier
+        from catgan.feature_classifier import ClassifierFeatures, load_feature_classifier
 
         if not hasattr(pl_module, "sample"):
             raise ValueError(

@@ -324,9 +324,8 @@ def virtual_adversarial_loss(
 
     classify: x (B, ...) -> logits (B, K); x: (B, ...) inputs (no gradient needed). The target p(y|x) is computed
     without a graph (a constant, as in the paper); the loss has a graph through ``classify`` at x + r only. The
-    power iteration runs in float32 even under autocast. ``xi`` is the finite-difference step: the paper's 1e-6
-    is too small for float32 here (PI-MNIST's MLP D: the direction found had cosine 0.13 with the float64 one;
-    1e-4 to 1e-2 gave 0.995-0.9997, 0.1 gave 0.95; docs/results/vat_xi_precision/), so the default is 1e-3. Draws d from the global RNG.
+    power iteration runs in float32 even under autocast. ``xi`` is the finite-difference step: the paper's 1e-6 is too
+    small for float32 (docs/results/vat_xi_precision/), so the default is 1e-3. Draws d from the global RNG.
     """
     if (not isinstance(eps, Tensor) and not eps > 0) or not xi > 0 or power_iterations < 1:
         raise ValueError(

@@ -7,14 +7,13 @@ clusters than classes, ``mapping="majority"`` maps each cluster to its most freq
 ``merge_clusters`` merges the clusters into as many groups as classes without labels, through a nearest-neighbour
 graph, and ``merged_clustering_accuracy`` scores the groups one-to-one), and
 Fréchet / kernel distances from any feature network (``frechet_distance``, ``kernel_distance``,
-``sample_quality``) with the small classifier that ``scripts/train_feature_classifier.py`` trains
-(``build_feature_classifier``, ``load_feature_classifier``, ``ClassifierFeatures``).
+``sample_quality``), e.g. the small classifier of ``catgan.feature_classifier``.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -192,30 +191,6 @@ class ClassifierDiagnostics(Metric):
 # Both come from torchmetrics, given a feature nn.Module (no torch-fidelity needed for that case).
 
 
-class ClassifierFeatures(nn.Module):
-    """Feature extractor for torchmetrics' FID/KID: ``classifier.features(x)`` flattened to (B, F), in
-    eval mode and without gradients whatever mode the wrapper is put in (the classifier stays frozen)."""
-
-    def __init__(self, classifier: nn.Module, in_shape: Sequence[int]) -> None:
-        super().__init__()
-        if not callable(getattr(classifier, "features", None)):
-            raise TypeError(
-                f"{type(classifier).__name__} has no `features(x)` method: use a classifier saved by "
-                "scripts/train_feature_classifier.py or a catgan.nets.MLPDiscriminator."
-            )
-        self.classifier = classifier.eval().requires_grad_(False)
-        self.in_shape = tuple(int(s) for s in in_shape)
-        device = next(classifier.parameters()).device
-        self.num_features = int(self(torch.zeros(2, *self.in_shape, device=device)).shape[1])
-
-    def train(self, mode: bool = True) -> ClassifierFeatures:
-        return super().train(False)  # always evaluate the classifier in eval mode
-
-    @torch.no_grad()
-    def forward(self, x: Tensor) -> Tensor:
-        return self.classifier.features(x.float()).float().flatten(1)  # (B, F)
-
-
 class _GivenFeatures(nn.Module):
     """Identity "extractor": lets torchmetrics' FID/KID score features computed elsewhere."""
 
@@ -284,55 +259,7 @@ def sample_quality(
     seed: int = 0,
 ) -> Dict[str, Tensor]:
     """FD and KID of ``fake_images`` against ``real_images`` in the feature space of ``extractor``
-    (e.g. ``ClassifierFeatures(load_feature_classifier(path))``). Returns {"fd", "kid", "kid_std"}."""
+    (e.g. ``catgan.feature_classifier.ClassifierFeatures``). Returns {"fd", "kid", "kid_std"}."""
     real, fake = extract_features(extractor, real_images), extract_features(extractor, fake_images)
     kid, kid_std = kernel_distance(real, fake, kid_subsets, kid_subset_size, seed)
     return {"fd": frechet_distance(real, fake), "kid": kid, "kid_std": kid_std}
-
-
-# ----------------------------------------------------------------------------- the feature classifier
-FEATURE_CLASSIFIER_FORMAT = "catgan.feature_classifier.v1"
-
-
-def build_feature_classifier(
-    in_shape: Sequence[int], num_classes: int, hidden: Sequence[int] = (512, 256)
-) -> nn.Module:
-    """The classifier whose last hidden layer is the FD/KID feature space: an MLP without noise,
-    dropout or batch norm (so train and eval modes compute the same features)."""
-    from catgan.nets import MLPDiscriminator
-
-    return MLPDiscriminator(in_shape, num_classes, hidden=tuple(hidden), noise_std=0.0, negative_slope=0.0)
-
-
-def save_feature_classifier(
-    classifier: nn.Module, path: str, in_shape: Sequence[int], num_classes: int, hidden: Sequence[int], **info: object
-) -> None:
-    torch.save(
-        {
-            "format": FEATURE_CLASSIFIER_FORMAT,
-            "in_shape": list(in_shape),
-            "num_classes": int(num_classes),
-            "hidden": list(hidden),
-            "state_dict": classifier.state_dict(),
-            "info": info,
-        },
-        path,
-    )
-
-
-def load_feature_classifier(path: str, map_location: str = "cpu") -> Tuple[nn.Module, Dict[str, object]]:
-    """A classifier saved by scripts/train_feature_classifier.py, in eval mode, and its saved record
-    (``in_shape``, ``num_classes``, ``hidden``, ``info`` with the data set and test accuracy)."""
-    import os
-
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"No feature classifier at {path!r}: train one with "
-            f"`python scripts/train_feature_classifier.py --out {path}`."
-        )
-    record = torch.load(path, map_location=map_location, weights_only=True)
-    if not isinstance(record, dict) or record.get("format") != FEATURE_CLASSIFIER_FORMAT:
-        raise ValueError(f"{path!r} is not a feature classifier saved by scripts/train_feature_classifier.py.")
-    classifier = build_feature_classifier(record["in_shape"], record["num_classes"], record["hidden"])
-    classifier.load_state_dict(record["state_dict"])
-    return classifier.eval(), record

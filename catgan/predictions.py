@@ -153,7 +153,7 @@ def write_samples(
             if labels is not None
             else None
         )
-        for i, image in enumerate(as_images(x)):
+        for i, image in enumerate(to_pil_images(x)):
             suffix = f"_{kind}-{names[int(labels[i])]}" if labels is not None else ""
             path = os.path.join(out_dir, f"sample_{i:05d}{suffix}.png")
             image.save(path)
@@ -183,7 +183,7 @@ def sample_grid(x: Tensor, min_side: int = GRID_MIN_SIDE) -> Any:
     return Image.fromarray(pixels[..., 0] if images.shape[1] == 1 else pixels)
 
 
-def as_images(x: Tensor) -> List[Any]:
+def to_pil_images(x: Tensor) -> List[Any]:
     """PIL images of a batch (see :func:`image_batch`)."""
     from PIL import Image
 

@@ -29,7 +29,8 @@ from catgan.runs import fit_split, relative, write_record
 
 def score(classifier_path: str, real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> dict:
     """FD, KID and KID's std of ``fake`` against ``real`` in the feature space of the saved classifier."""
-    from catgan.metrics import ClassifierFeatures, load_feature_classifier, sample_quality
+    from catgan.feature_classifier import ClassifierFeatures, load_feature_classifier
+    from catgan.metrics import sample_quality
 
     classifier, record = load_feature_classifier(classifier_path)
     extractor = ClassifierFeatures(classifier, record["in_shape"])

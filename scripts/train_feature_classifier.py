@@ -10,7 +10,7 @@ Then score a run with the callback (FD/KID logged as ``quality/fd``, ``quality/k
         --trainer.callbacks.init_args.classifier_path runs/features_digits.pt
 
 or from Python: ``catgan.metrics.sample_quality(ClassifierFeatures(classifier, in_shape), real, fake)``
-with ``classifier, record = catgan.metrics.load_feature_classifier(path)``. The file records the data
+with ``classifier, record = catgan.feature_classifier.load_feature_classifier(path)``. The file records the data
 set and the classifier's test accuracy; FD/KID values are comparable only between runs scored with
 the same classifier file.
 """
@@ -25,7 +25,7 @@ from typing import List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
-from catgan.metrics import build_feature_classifier, save_feature_classifier
+from catgan.feature_classifier import build_feature_classifier, save_feature_classifier
 
 DEFAULT_EPOCHS = {"digits": 60, "mnist": 10}
 

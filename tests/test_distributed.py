@@ -24,10 +24,10 @@ def _entropy_on_rank(rank, world, logits, fake):
 
 
 def _broadcast_on_rank(rank):
-    from catgan.nets import MLPDiscriminator
+    from catgan.nets import WeightNormMLPDiscriminator
 
     torch.manual_seed(0)  # the same directions on both ranks, as after DDP's broadcast at wrap time
-    d = MLPDiscriminator((6,), 3, hidden=(5,), weight_norm=True, batch_norm=False, weight_norm_init_noise=True)
+    d = WeightNormMLPDiscriminator((6,), 3, hidden=(5,), batch_norm=False, data_init_noise=True)
     torch.manual_seed(100 + rank)  # each rank its own batch and noise: different data-dependent inits
     d.initialize_from_data(torch.rand(16, 6) * (rank + 1))
     before = [t.clone() for t in d.state_dict().values()]
@@ -56,6 +56,7 @@ def two_ranks():
     return logits, fake, dict(results)
 
 
+@pytest.mark.slow
 def test_marginal_entropy_over_two_ranks_equals_the_concatenated_batch(two_ranks):
     logits, fake, all_results = two_ranks
     results = {rank: all_results[("entropy", rank)] for rank in (0, 1)}
@@ -71,6 +72,7 @@ def test_marginal_entropy_over_two_ranks_equals_the_concatenated_batch(two_ranks
     assert torch.allclose(results[0][2], reference.grad[:4], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_ddp_fit_on_cpu_through_the_cli(tmp_path):
     env = {**os.environ, "PYTHONPATH": REPO, "OMP_NUM_THREADS": "1"}
     args = [
@@ -107,6 +109,7 @@ def test_ddp_fit_on_cpu_through_the_cli(tmp_path):
     assert (tmp_path / "ckpt" / "last.ckpt").exists()
 
 
+@pytest.mark.slow
 def test_broadcast_module_state_gives_every_rank_rank_zeros_init(two_ranks):
     (before0, after0), (before1, after1) = two_ranks[2][("broadcast", 0)], two_ranks[2][("broadcast", 1)]
     assert any(not torch.equal(a, b) for a, b in zip(before0, before1))  # the inits differed

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from tests.conftest import CONFIGS, REPO
@@ -48,6 +49,7 @@ def final_weights(cli):
     return {k: v.clone() for k, v in cli.model.state_dict().items()}
 
 
+@pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path):
     from catgan.cli import main
 

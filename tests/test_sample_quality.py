@@ -9,11 +9,8 @@ import torch
 from catgan import CatGAN
 from catgan.callbacks import SampleQualityCallback
 from catgan.data import DigitsDataModule
-from catgan.metrics import (
-    frechet_distance,
-    kernel_distance,
-    load_feature_classifier,
-)
+from catgan.feature_classifier import load_feature_classifier
+from catgan.metrics import frechet_distance, kernel_distance
 from tests.conftest import load_script
 
 

@@ -24,7 +24,9 @@ def read_npz(path: str) -> Dict[str, Optional[np.ndarray]]:
     with np.load(require_path(str(path), "npz"), allow_pickle=False) as archive:
         unknown = sorted(set(archive.files) - set(NPZ_KEYS))
         if unknown:
-            raise ValueError(f"npz: {path!r} holds arrays {unknown} with unknown names; expected {', '.join(NPZ_KEYS)}.")
+            raise ValueError(
+                f"npz: {path!r} holds arrays {unknown} with unknown names; expected {', '.join(NPZ_KEYS)}."
+            )
         return {key: archive[key] if key in archive.files else None for key in NPZ_KEYS}
 
 
@@ -37,9 +39,12 @@ def load_array(value: ArrayLike, option: str):
     return value
 
 
-def as_images(value, option: str) -> Tensor:
+def as_float_images(value, option: str) -> Tensor:
     """(N, ...) float tensor; uint8 is scaled by 1/255."""
-    data = value if isinstance(value, Tensor) else torch.as_tensor(np.asarray(value))
+    array = value if isinstance(value, Tensor) else np.asarray(value)
+    if isinstance(array, np.ndarray) and not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ValueError(f"{option}: expected numbers, got an array of {array.dtype}.")
+    data = torch.as_tensor(array)
     if data.dim() < 2 or data.shape[0] == 0:
         raise ValueError(f"{option}: expected an array of shape (N, ...) with N >= 1, got shape {tuple(data.shape)}.")
     if data.dtype == torch.uint8:
@@ -52,7 +57,9 @@ def as_images(value, option: str) -> Tensor:
 def as_labels(value, option: str, n: int) -> Tensor:
     labels = value if isinstance(value, Tensor) else torch.as_tensor(np.asarray(value))
     if labels.dim() != 1 or labels.shape[0] != n:
-        raise ValueError(f"{option}: expected {n} labels (one per example, shape ({n},)), got shape {tuple(labels.shape)}.")
+        raise ValueError(
+            f"{option}: expected {n} labels (one per example, shape ({n},)), got shape {tuple(labels.shape)}."
+        )
     if labels.is_floating_point() and not bool((labels == labels.round()).all()):
         raise ValueError(f"{option}: labels must be whole numbers (class indices, -1 = unlabeled).")
     return labels.long()
@@ -69,16 +76,22 @@ def dataset_tensors(dataset: Dataset, option: str, with_labels: bool) -> Tuple[T
     for i in range(len(dataset)):
         item = dataset[i]
         if with_labels and not (isinstance(item, (tuple, list)) and len(item) >= 2):
-            raise ValueError(f"{option}: item {i} is a {type(item).__name__}; a labeled data set yields (image, label).")
+            raise ValueError(
+                f"{option}: item {i} is a {type(item).__name__}; a labeled data set yields (image, label)."
+            )
         image = item[0] if isinstance(item, (tuple, list)) else item
         if isinstance(image, Image.Image):
             image = pil_to_tensor(image)  # (C, H, W) uint8
         elif not isinstance(image, Tensor):
             image = torch.as_tensor(np.asarray(image))
         if images and image.shape != images[0].shape:
-            raise ValueError(f"{option}: item {i} has shape {tuple(image.shape)} but item 0 has "
-                             f"{tuple(images[0].shape)}: give images of one size (e.g. a Resize transform).")
+            raise ValueError(
+                f"{option}: item {i} has shape {tuple(image.shape)} but item 0 has "
+                f"{tuple(images[0].shape)}: give images of one size (e.g. a Resize transform)."
+            )
         images.append(image)
         if with_labels:
             labels.append(int(item[1]))
-    return as_images(torch.stack(images), option), (torch.tensor(labels, dtype=torch.long) if with_labels else None)
+    return as_float_images(torch.stack(images), option), (
+        torch.tensor(labels, dtype=torch.long) if with_labels else None
+    )

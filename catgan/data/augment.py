@@ -1,5 +1,5 @@
 """Random image transformations: whole-pixel translations of training batches (``labeled_shift`` / ``unlabeled_shift``
-of the data modules) and the random affine maps of the consistency term (``consistency_weight`` of the modules).
+of the data modules) and the random affine maps of the consistency term (``catgan.regularizers.AugmentationConsistency``).
 
 ``random_shift`` moves each image of a batch by its own whole-pixel offset (dy, dx), each drawn uniformly
 from {-s, ..., s}, and fills the uncovered border with zeros (the background of digits and MNIST in [0, 1]; for
@@ -81,10 +81,6 @@ def affine_warp(
     grid = F.affine_grid(theta, [b, c, h, w], align_corners=False)  # (B, H, W, 2)
     out = F.grid_sample(x.reshape(b, c, h, w), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     return out.reshape(x.shape)
-
-
-def _uniform(n: int, half_width: float, generator: Optional[torch.Generator]) -> Tensor:
-    return (torch.rand(n, generator=generator) * 2.0 - 1.0) * half_width  # (n,) on [-half_width, half_width]
 
 
 def random_affine(

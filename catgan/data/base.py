@@ -247,7 +247,7 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
             return TensorBatchLoader(self.predict_x, index, batch_size=self.eval_batch_size, shard=False)
         return self.test_dataloader()
 
-    # set by a model that needs to know which training images a batch holds (``vat_neighbors``): training batches
+    # set by a model that needs to know which training images a batch holds (``catgan.regularizers.VAT(neighbors=k)``): training batches
     # then also carry ``"unlabeled_index"`` (B,), the row of each unlabeled image in ``splits.train_x``
     unlabeled_index: bool = False
 

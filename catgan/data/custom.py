@@ -39,7 +39,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from catgan.data import image_files
-from catgan.data.arrays import ArrayLike, as_images, as_labels, dataset_tensors, load_array, read_npz
+from catgan.data.arrays import ArrayLike, as_float_images, as_labels, dataset_tensors, load_array, read_npz
 from catgan.data.base import BaseSemiSupervisedDataModule, Splits, balanced_label_indices
 
 Items = Union[Tensor, List[str]]  # images in memory, or image file paths decoded in setup
@@ -174,7 +174,7 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             if xs is None:
                 parts[name] = None
                 continue
-            images = as_images(load_array(xs, prefix + "x"), prefix + "x")
+            images = as_float_images(load_array(xs, prefix + "x"), prefix + "x")
             labels = as_labels(load_array(ys, prefix + "y"), prefix + "y", images.shape[0])
             parts[name] = (images, labels)
         self._settle_num_classes([p[1] for p in parts.values() if p is not None])

@@ -3,15 +3,14 @@ optional supervised cross-entropy term for semi-supervised learning."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
 
-from catgan.data.augment import RandomAffine
 from catgan.distributed import all_gather_batch
 from catgan.losses import catgan_discriminator_loss, catgan_generator_loss, feature_matching_loss
-from catgan.modules.base import AdversarialModule, DiscriminatorFactory, GeneratorFactory, Labeled, LossAndParts
+from catgan.modules.base import AdversarialModule, Labeled, LossAndParts
 from catgan.modules.evaluation import ClassifierEvaluationMixin
 from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, noise_layers_off
 
@@ -22,61 +21,33 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
         L_D = -a H[p(y|x)]_marginal + b H[p(y|x)]_conditional - c H[p(y|G(z))]_conditional + lambda * CE
         L_G = -a H[p(y|G(z))]_marginal + c H[p(y|G(z))]_conditional
 
-    ``feature_matching_weight`` w adds w * ||mean f(x) - mean f(G(z))||^2 (D's last hidden layer) to L_G, and
-    ``generator_entropy_weight`` scales L_G's entropy terms (0: G matches features only, Improved-GAN's G against
-    CatGAN's D). Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part;
-    semi-supervised otherwise. ``num_clusters`` (unsupervised only) gives D more outputs than the data has
-    classes (e.g. 20 clusters for 10 digits); evaluation then reports ``cluster_acc`` (Hungarian: the best
-    10 clusters matched one-to-one) and ``cluster_acc_majority`` (each cluster to its most frequent class). ``predict_step`` returns D's classes; ``sample(n)`` draws images.
-    With ``marginal_over_ranks`` under DDP, the marginal entropies are taken over the batch of all
-    ranks (differentiable all-gather) rather than each rank's shard. ``noise_free_marginal`` takes D's marginal
-    entropy of real data from a second pass of the real batch with D's Gaussian noise and dropout off (batch norm
-    by the batch's statistics, as in the noisy pass, running statistics untouched), so D cannot balance its outputs with outputs that answer
-    only to the noise; the conditional terms keep the noise.
-    Other arguments: see :class:`~catgan.modules.base.AdversarialModule`.
+    Unsupervised when ``supervised_weight`` (lambda) is 0 or a batch has no labeled part; semi-supervised otherwise.
+    With more clusters than classes (unsupervised only) evaluation reports ``cluster_acc`` (Hungarian: the best
+    classes matched one-to-one) and ``cluster_acc_majority`` (each cluster to its most frequent class).
+    ``predict_step`` returns D's classes; ``sample(n)`` draws images. The other arguments (networks, learning rates,
+    ``d_regularizers``, ...) go on to :class:`~catgan.modules.base.AdversarialModule`.
+
+    Args:
+        supervised_weight: lambda, the weight of the labeled cross-entropy in L_D (0: unsupervised).
+        marginal_over_ranks: under DDP, take the marginal entropies over the batch of all ranks (all-gather).
+        num_clusters: D's outputs when they are clusters rather than classes (e.g. 20 for 10 digits); None: K.
+        feature_matching_weight: w adds w * ||mean f(x) - mean f(G(z))||^2 (D's last hidden layer) to L_G.
+        entropy_weights: (a, b, c): the marginal, real-conditional and generated-conditional entropies' weights.
+        generator_entropy_weight: the scale of L_G's entropy terms (0: G matches features only).
+        noise_free_marginal: take D's marginal entropy of real data from a second pass without noise or dropout.
     """
 
     def __init__(
         self,
-        image_shape: Optional[Sequence[int]] = None,
-        num_classes: int = 10,
         supervised_weight: float = 1.0,
-        latent_dim: int = 64,
-        generator: Optional[GeneratorFactory] = None,
-        discriminator: Optional[DiscriminatorFactory] = None,
-        lr_d: float = 2e-4,
-        lr_g: float = 2e-4,
-        betas: Tuple[float, float] = (0.5, 0.999),
-        n_critic: int = 1,
-        g_steps: int = 1,
-        latent_distribution: str = "uniform",
-        lr_decay_start: Optional[float] = None,
-        ema_decay: Optional[float] = None,
-        compile: bool = False,
-        d_ema_decay: Optional[float] = None,
-        d_batch_norm: str = "separate",
-        adam_eps: float = 1e-8,
-        fused_adam: bool = False,
-        vat_weight: float = 0.0,
-        vat_eps: float = 2.0,
-        vat_xi: float = 1e-3,
-        vat_neighbors: int = 0,
-        consistency_weight: float = 0.0,
-        consistency_threshold: Optional[float] = 0.95,
-        consistency_augment: Optional[RandomAffine] = None,
-        consistency_weak_shift: int = 1,
         marginal_over_ranks: bool = False,
         num_clusters: Optional[int] = None,
         feature_matching_weight: float = 0.0,
         entropy_weights: Tuple[float, float, float] = (1.0, 1.0, 1.0),
         generator_entropy_weight: float = 1.0,
         noise_free_marginal: bool = False,
+        **kwargs,
     ) -> None:
-        if num_classes < 2:
-            raise ValueError(
-                f"CatGAN needs at least 2 classes (num_classes={num_classes}): its objectives are "
-                "entropies over the classes."
-            )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0 (D minimizes the labeled CE), got {supervised_weight}.")
         if feature_matching_weight < 0:
@@ -92,6 +63,12 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
                 "entropy_weights are three weights >= 0 (marginal, conditional on real data, conditional on "
                 f"generated data), e.g. [1.0, 0.3, 1.0]; got {entropy_weights}."
             )
+        num_classes = int(kwargs.get("num_classes", 10))
+        if num_classes < 2:
+            raise ValueError(
+                f"CatGAN needs at least 2 classes (num_classes={num_classes}): its objectives are "
+                "entropies over the classes."
+            )
         clusters = num_classes if num_clusters is None else int(num_clusters)
         if clusters < 2 or (clusters != num_classes and supervised_weight > 0):
             raise ValueError(
@@ -100,34 +77,7 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
                 "num_clusters unset (one output per class)."
             )
         self._num_clusters = clusters  # read by discriminator_outputs while the base builds D
-        super().__init__(
-            image_shape,
-            num_classes,
-            latent_dim,
-            generator,
-            discriminator,
-            lr_d,
-            lr_g,
-            betas,
-            n_critic,
-            g_steps,
-            latent_distribution,
-            lr_decay_start,
-            ema_decay,
-            compile,
-            d_ema_decay,
-            d_batch_norm=d_batch_norm,
-            adam_eps=adam_eps,
-            fused_adam=fused_adam,
-            vat_weight=vat_weight,
-            vat_eps=vat_eps,
-            vat_xi=vat_xi,
-            vat_neighbors=vat_neighbors,
-            consistency_weight=consistency_weight,
-            consistency_threshold=consistency_threshold,
-            consistency_augment=consistency_augment,
-            consistency_weak_shift=consistency_weak_shift,
-        )
+        super().__init__(**kwargs)
         self.supervised_weight = float(supervised_weight)
         self.marginal_over_ranks = marginal_over_ranks
         self.num_clusters = clusters
@@ -149,7 +99,6 @@ class CatGAN(ClassifierEvaluationMixin, AdversarialModule):
                 "has none."
             )
         self.init_classifier_metrics(self.num_classes, clusters)
-        self.save_hyperparameters()
 
     @property
     def discriminator_outputs(self) -> int:

@@ -3,6 +3,7 @@ instances or factories, shapes that fit the data (``image_shape``), a checkpoint
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import lightning.pytorch as pl
@@ -122,11 +123,19 @@ def check_data_matches(module: pl.LightningModule) -> None:
         )
 
 
-def model_class_name(module: nn.Module) -> str:
-    return f"{type(module).__module__}.{type(module).__qualname__}"
+def model_class_name(module: Union[nn.Module, type]) -> str:
+    cls = module if isinstance(module, type) else type(module)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def check_checkpoint_class(module: nn.Module, checkpoint: Dict[str, object]) -> None:
+def check_checkpoint_file_class(cls: type, path: object, weights_only: Optional[bool]) -> None:
+    """``check_checkpoint_class`` before ``cls`` is built from the checkpoint file at ``path`` (a module whose
+    arguments go on as ``**kwargs`` would otherwise fail on another class's saved arguments first)."""
+    if isinstance(path, (str, os.PathLike)) and os.path.isfile(path):
+        check_checkpoint_class(cls, torch.load(path, map_location="cpu", weights_only=bool(weights_only)))
+
+
+def check_checkpoint_class(module: Union[nn.Module, type], checkpoint: Dict[str, object]) -> None:
     saved = checkpoint.get("catgan_model_class")
     if saved is not None and saved != model_class_name(module):
         raise ValueError(

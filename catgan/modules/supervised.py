@@ -26,7 +26,16 @@ from catgan.modules.evaluation import ClassifierEvaluationMixin
 
 
 class SupervisedClassifier(ClassifierEvaluationMixin, pl.LightningModule):
-    """Cross-entropy on labeled batches with Adam (``lr``, ``betas``, ``weight_decay``)."""
+    """Cross-entropy on labeled batches with Adam.
+
+    Args:
+        image_shape: shape of one example (linked from the data by the CLI); None: the discriminator's, else (1, 8, 8).
+        num_classes: number of classes K (linked from the data by the CLI).
+        discriminator: the classifier: a module, a factory ``Discriminator(image_shape, K)``, or None for the MLP.
+        lr: Adam's learning rate.
+        betas: Adam's betas.
+        weight_decay: Adam's L2 weight decay.
+    """
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 from catgan.nets.conv import ConvDiscriminator, ConvGenerator
 from catgan.nets.layers import GaussianNoise, frozen_batch_norm_stats, noise_layers_off
-from catgan.nets.mlp import MLPDiscriminator, MLPGenerator
+from catgan.nets.mlp import MLPDiscriminator, MLPGenerator, WeightNormMLPDiscriminator
 
 __all__ = [
     "ConvDiscriminator",
@@ -12,4 +12,5 @@ __all__ = [
     "MLPGenerator",
     "frozen_batch_norm_stats",
     "noise_layers_off",
+    "WeightNormMLPDiscriminator",
 ]

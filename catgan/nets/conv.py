@@ -42,7 +42,18 @@ def _image_shape(shape: Sequence[int], who: str, arg: str) -> Tuple[int, int, in
 
 
 class ConvDiscriminator(nn.Module):
-    """The CatGAN conv discriminator (see the module docstring); ``features(x)`` is the pooled (B, widths[-1])."""
+    """The CatGAN conv discriminator (see the module docstring); ``features(x)`` is the pooled (B, widths[-1]).
+
+    Args:
+        in_shape: shape (C, H, W) of one input image.
+        num_outputs: number of outputs (class logits, or 1 score).
+        widths: channels of the four conv layers.
+        noise_std: std of the Gaussian noise on the input and after each max-pool (training mode).
+        input_noise_std: std of the noise on the input; None: ``noise_std``.
+        batch_norm: batch norm after each conv (which then has no bias).
+        negative_slope: the leaky ReLU's slope.
+        channels_last: weights and inputs in NHWC memory layout (the same function; faster convolutions on CPU).
+    """
 
     def __init__(
         self,
@@ -106,7 +117,16 @@ class ConvDiscriminator(nn.Module):
 
 
 class ConvGenerator(nn.Module):
-    """The CatGAN conv generator (see the module docstring): z (B, latent_dim) -> (B, C, H, W)."""
+    """The CatGAN conv generator (see the module docstring): z (B, latent_dim) -> (B, C, H, W).
+
+    Args:
+        latent_dim: size of the input noise z.
+        out_shape: shape (C, H, W) of one generated image.
+        base_channels: channels of the fc layer's s x s maps.
+        hidden_channels: channels of the two upsampled conv5x5 layers.
+        batch_norm: batch norm after the fc layer and the hidden convs.
+        output: the last nonlinearity: ``sigmoid``, ``tanh`` or ``identity``.
+    """
 
     def __init__(
         self,

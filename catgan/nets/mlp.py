@@ -24,32 +24,25 @@ def _activation(negative_slope: float) -> nn.Module:
 class MLPDiscriminator(nn.Module):
     """Flatten -> [noise -> Linear -> (BN) -> LeakyReLU] * len(hidden) -> noise -> Linear(num_outputs).
 
-    Gaussian noise of ``noise_std`` is added to the input and to every hidden layer's output in
-    training mode (``input_noise_std`` for the input, ``head_noise_std`` for the last hidden layer's output,
-    the input of the output layer; both default to ``noise_std``). ``noise_before_norm=True`` adds the
-    hidden-layer noise to each Linear's output instead, before batch norm and the nonlinearity (so the first
-    layer gets noise on its input and on its output):
-    Flatten -> noise -> [Linear -> noise -> (BN) -> LeakyReLU] * len(hidden) -> head noise -> Linear, the layout
-    of smayru/catgan's MLP (input noise, then noise on every pre-activation; use ``head_noise_std=0`` for its
-    noise-free output layer). Noise before batch norm is relative to the Linear's output scale, so it
-    weakens as the weights grow. ``features(x)`` returns the last hidden layer before the head's input noise (for feature matching,
-    as Improved-GAN's code matches the last dense layer's outputs); ``features_before_activation=True`` returns it
-    before its nonlinearity (after batch norm, if any), so a feature-matching G gets the full gradient where
-    D puts generated data in the leaky ReLU's flat part (the D-wins state of the PI-MNIST README section).
+    The Gaussian noise layers are active in training mode only. With ``noise_before_norm`` the layout is
+    Flatten -> noise -> [Linear -> noise -> (BN) -> LeakyReLU] * len(hidden) -> head noise -> Linear, smayru/catgan's
+    MLP (its noise-free output layer: ``head_noise_std=0``); noise before batch norm weakens as the weights grow.
+    ``features(x)`` returns the last hidden layer before the head's noise (what a feature-matching G matches).
 
-    ``weight_norm=True`` reparameterizes every Linear layer as w = g * v / ||v|| (Salimans & Kingma 2016,
-    ``torch.nn.utils.parametrizations.weight_norm``: parameters ``g`` and ``v`` instead of ``weight``), the
-    Improved-GAN discriminator (Salimans et al. 2016, with ``batch_norm=False``, ``negative_slope=0``, noise
-    0.3 on the input and 0.5 after each hidden layer). ``initialize_from_data(x)`` then gives each layer's
-    outputs zero mean and unit variance on the batch ``x`` (data-dependent init); the adversarial modules
-    call it on the first real batch. ``train_hidden_scale=False`` keeps the hidden layers' scales g at their
-    data-dependent values and trains only their directions v and biases, as Improved-GAN's MNIST code does
-    (its ``DenseLayer(train_scale=False)``; only the output layer's scale is trained): the hidden weights keep a
-    fixed norm per unit. ``weight_norm_init_std`` draws the directions v from N(0, std^2) (Improved-GAN: 0.1)
-    instead of ``nn.Linear``'s init (||v|| = 1/sqrt(3) per unit): under Adam the size of v sets the step size of
-    the direction (each step moves v by about lr per element), so a 0.1 init takes steps 3-5x smaller.
-    ``weight_norm_init="unit"`` skips the data-dependent init and starts every scale g at 1 (unit-norm rows,
-    as Sleepychord/ImprovedGAN-pytorch does): with ``train_hidden_scale=False`` the hidden rows keep norm 1.
+    Args:
+        in_shape: shape of one input example.
+        num_outputs: number of outputs (class logits, or 1 score).
+        hidden: widths of the hidden layers.
+        noise_std: std of the Gaussian noise on the input and every hidden layer's output.
+        input_noise_std: std of the noise on the input; None: ``noise_std``.
+        batch_norm: batch norm after each hidden Linear (which then has no bias).
+        negative_slope: the leaky ReLU's slope (0: ReLU).
+        dropout: dropout before each hidden Linear (0: none).
+        noise_before_norm: add the hidden layers' noise to each Linear's output, before batch norm.
+        head_noise_std: std of the noise on the output layer's input; None: ``noise_std``.
+        features_before_activation: ``features(x)`` before the last nonlinearity (after batch norm, if any).
+
+    ``WeightNormMLPDiscriminator`` is the same network with weight-normalized layers (the Improved-GAN port).
     """
 
     def __init__(
@@ -62,38 +55,14 @@ class MLPDiscriminator(nn.Module):
         batch_norm: bool = False,
         negative_slope: float = 0.1,
         dropout: float = 0.0,
-        weight_norm: bool = False,
-        train_hidden_scale: bool = True,
-        weight_norm_init_std: float | None = None,
-        weight_norm_init: str = "data",
         noise_before_norm: bool = False,
         head_noise_std: float | None = None,
-        weight_norm_init_noise: bool = False,
         features_before_activation: bool = False,
     ) -> None:
         super().__init__()
-        if not train_hidden_scale and not weight_norm:
-            raise ValueError(
-                "MLPDiscriminator: train_hidden_scale=False needs weight_norm=True (g is a weight-norm scale)."
-            )
-        if weight_norm_init_std is not None and (not weight_norm or weight_norm_init_std <= 0):
-            raise ValueError("MLPDiscriminator: weight_norm_init_std needs weight_norm=True and a value > 0.")
-        self.weight_norm = bool(weight_norm)
-        if weight_norm_init not in ("data", "unit"):
-            raise ValueError(f"MLPDiscriminator: weight_norm_init must be 'data' or 'unit', got {weight_norm_init!r}.")
-        if weight_norm_init == "unit" and not weight_norm:
-            raise ValueError("MLPDiscriminator: weight_norm_init='unit' needs weight_norm=True.")
-        if weight_norm_init_noise and (not weight_norm or weight_norm_init != "data"):
-            raise ValueError(
-                "MLPDiscriminator: weight_norm_init_noise=True needs weight_norm=True and weight_norm_init='data' "
-                "(it runs the data-dependent init with the noise on)."
-            )
-        self.weight_norm_init_noise = bool(weight_norm_init_noise)
         if features_before_activation and not hidden:
             raise ValueError("MLPDiscriminator: features_before_activation=True needs hidden layers.")
         self.features_before_activation = bool(features_before_activation)
-        self.weight_norm_init_std = weight_norm_init_std
-        self.weight_norm_init = weight_norm_init
         self.in_shape = tuple(int(s) for s in in_shape)
         self.num_outputs = int(num_outputs)
         in_features = math.prod(self.in_shape)
@@ -128,6 +97,58 @@ class MLPDiscriminator(nn.Module):
         self.body = nn.Sequential(*layers)
         self.head_noise = GaussianNoise(last_noise if hidden else first_noise)
         self.head = self._linear(in_features, self.num_outputs, bias=True)
+
+    def _linear(self, in_features: int, out_features: int, bias: bool) -> nn.Module:
+        return nn.Linear(in_features, out_features, bias=bias)
+
+    def features(self, x: Tensor) -> Tensor:
+        if self.features_before_activation:
+            return self.body[:-1](x)  # (B, hidden[-1]): the last hidden layer's input to its nonlinearity
+        return self.body(x)  # (B, hidden[-1]): the last hidden layer, before the head's input noise
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.head_noise(self.body(x)))  # (B, num_outputs)
+
+
+class WeightNormMLPDiscriminator(MLPDiscriminator):
+    """``MLPDiscriminator`` with every Linear layer as w = g * v / ||v|| (Salimans & Kingma 2016,
+    ``torch.nn.utils.parametrizations.weight_norm``: parameters ``g`` and ``v`` instead of ``weight``), the
+    Improved-GAN discriminator (Salimans et al. 2016, with ``batch_norm=False``, ``negative_slope=0``, noise 0.3 on the
+    input and 0.5 after each hidden layer). ``initialize_from_data(x)`` gives each layer's outputs zero mean and unit
+    variance on the batch ``x`` (data-dependent init); the adversarial modules call it on the first real batch. The
+    other arguments (``hidden``, ``noise_std``, ``batch_norm``, ...) go on to ``MLPDiscriminator``.
+
+    Args:
+        in_shape: shape of one input example.
+        num_outputs: number of outputs (class logits).
+        train_hidden_scale: False keeps the hidden layers' g at their initial values (Improved-GAN's MNIST code).
+        direction_std: draw the directions v from N(0, std^2) (Improved-GAN: 0.1); None: ``nn.Linear``'s init.
+        scale_init: ``data``: the data-dependent init sets g; ``unit``: every g starts at 1, no data pass.
+        data_init_noise: run the data-dependent init with the Gaussian noise on (the official code's init pass).
+    """
+
+    def __init__(
+        self,
+        in_shape: Sequence[int],
+        num_outputs: int,
+        train_hidden_scale: bool = True,
+        direction_std: float | None = None,
+        scale_init: str = "data",
+        data_init_noise: bool = False,
+        **kwargs,
+    ) -> None:
+        if direction_std is not None and not direction_std > 0:
+            raise ValueError(f"WeightNormMLPDiscriminator: direction_std must be > 0 (or None), got {direction_std}.")
+        if scale_init not in ("data", "unit"):
+            raise ValueError(f"WeightNormMLPDiscriminator: scale_init must be 'data' or 'unit', got {scale_init!r}.")
+        if data_init_noise and scale_init != "data":
+            raise ValueError(
+                "WeightNormMLPDiscriminator: data_init_noise=True needs scale_init='data' (it runs the data-dependent "
+                "init with the noise on)."
+            )
+        self.direction_std, self.scale_init = direction_std, scale_init  # read by _linear while the layers are built
+        super().__init__(in_shape, num_outputs, **kwargs)
+        self.data_init_noise = bool(data_init_noise)
         if not train_hidden_scale:
             for layer in self.body.modules():
                 if isinstance(layer, nn.Linear):
@@ -135,31 +156,28 @@ class MLPDiscriminator(nn.Module):
 
     def _linear(self, in_features: int, out_features: int, bias: bool) -> nn.Module:
         layer = nn.Linear(in_features, out_features, bias=bias)
-        if not self.weight_norm:
-            return layer
-        if self.weight_norm_init_std is not None:
-            nn.init.normal_(layer.weight, std=self.weight_norm_init_std)
+        if self.direction_std is not None:
+            nn.init.normal_(layer.weight, std=self.direction_std)
         layer = _weight_norm(layer)
-        if self.weight_norm_init == "unit":
+        if self.scale_init == "unit":
             with torch.no_grad():
                 layer.parametrizations.weight.original0.fill_(1.0)  # g = 1: unit-norm rows
         return layer
 
     @torch.no_grad()
     def initialize_from_data(self, x: Tensor, eps: float = 1e-6) -> None:
-        """Data-dependent init of the weight-normalized layers (a no-op without ``weight_norm``): layer by
-        layer, rescale g and shift the bias so that the layer's outputs on ``x`` (noise off) have zero mean
-        and unit variance per unit. Batch-norm layers keep their running statistics. With
-        ``weight_norm_init_noise`` the Gaussian noise layers stay on during these passes, as in the official
+        """Data-dependent init (a no-op with ``scale_init="unit"``): layer by layer, rescale g and shift the bias
+        so that the layer's outputs on ``x`` (noise off) have zero mean and unit variance per unit. Batch-norm
+        layers keep their running statistics. With ``data_init_noise`` the Gaussian noise layers stay on during these passes, as in the official
         Improved-GAN code (its init pass runs with ``deterministic=False``): each layer is standardized on
         noisy inputs, so its scale g comes out smaller and the signal weaker against the noise of the next
         layers (with fixed hidden scales, for the whole run); dropout and batch norm stay in eval mode."""
-        if not self.weight_norm or self.weight_norm_init != "data":
+        if self.scale_init != "data":
             return
         layers = [m for m in self.modules() if isinstance(m, nn.Linear)]
         was_training = self.training
         self.eval()
-        if self.weight_norm_init_noise:
+        if self.data_init_noise:
             for m in self.modules():
                 if isinstance(m, GaussianNoise):
                     m.train()
@@ -180,30 +198,24 @@ class MLPDiscriminator(nn.Module):
         finally:
             self.train(was_training)
 
-    def features(self, x: Tensor) -> Tensor:
-        if self.features_before_activation:
-            return self.body[:-1](x)  # (B, hidden[-1]): the last hidden layer's input to its nonlinearity
-        return self.body(x)  # (B, hidden[-1]): the last hidden layer, before the head's input noise
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.head_noise(self.body(x)))  # (B, num_outputs)
-
 
 class MLPGenerator(nn.Module):
     """z (B, latent_dim) -> [Linear -> (BN) -> ReLU] * len(hidden) -> Linear -> sigmoid -> (B, *out_shape).
 
-    ``output`` picks the last nonlinearity: ``sigmoid`` for data in [0, 1], ``tanh`` for [-1, 1],
-    ``identity`` for unbounded data such as the 2-D toy sets, ``softplus`` for data >= 0 (Sleepychord's
-    Improved-GAN port uses it instead of sigmoid on MNIST). ``activation`` is the hidden nonlinearity
-    (``relu``, or ``softplus`` as in Improved-GAN's MNIST generator); ``output_weight_norm`` puts weight
-    normalization on the output layer with unit-norm rows to start (Improved-GAN's ``l2normalize``).
-    ``batch_norm_scale=False`` keeps each batch norm's scale at 1 (only the shift trains), as Improved-GAN's
-    ``nn.batch_norm(..., g=None)``. ``weight_init="glorot"`` draws every Linear's weight from Glorot's uniform
-    distribution with zero biases (with ``output_weight_norm`` only the output layer's direction: its rows are
-    then rescaled to unit norm) (Lasagne's ``DenseLayer`` default, which Improved-GAN's G uses) instead of
-    ``nn.Linear``'s init: under Adam and batch norm the weights' size sets how fast their directions turn, and
-    Glorot's are larger for the wide layers (bound sqrt(6 / (fan_in + fan_out)) against 1 / sqrt(fan_in): 0.077
-    against 0.045 for 500 x 500), so they turn more slowly.
+    Improved-GAN's MNIST generator is ``activation="softplus"``, ``output_weight_norm``, ``batch_norm_scale=False``
+    and ``weight_init="glorot"`` (Lasagne's ``DenseLayer`` default; with ``output_weight_norm`` only the output layer's
+    direction is drawn, its rows then rescaled to unit norm).
+
+    Args:
+        latent_dim: size of the input noise z.
+        out_shape: shape of one generated example.
+        hidden: widths of the hidden layers.
+        batch_norm: batch norm after each hidden Linear (which then has no bias).
+        output: the last nonlinearity: ``sigmoid`` ([0, 1]), ``tanh`` ([-1, 1]), ``identity`` or ``softplus`` (>= 0).
+        activation: the hidden nonlinearity: ``relu`` or ``softplus``.
+        output_weight_norm: weight normalization on the output layer, unit-norm rows to start.
+        batch_norm_scale: False keeps each batch norm's scale at 1 (only the shift trains).
+        weight_init: ``torch`` (``nn.Linear``'s) or ``glorot`` (uniform, zero biases) for every Linear.
     """
 
     def __init__(

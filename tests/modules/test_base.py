@@ -9,6 +9,7 @@ from torch import nn
 import catgan
 from catgan import CatGAN, ImprovedGAN
 from catgan.nets import MLPDiscriminator, MLPGenerator
+from catgan.regularizers import VAT
 from tests.modules.test_catgan import one_batch_fit
 
 
@@ -128,8 +129,7 @@ def vat_model(vat_weight, cls=CatGAN):
         latent_dim=4,
         lr_d=1e-2,
         lr_g=1e-2,
-        vat_weight=vat_weight,
-        vat_eps=0.5,
+        d_regularizers=[VAT(weight=vat_weight, eps=0.5)],
         generator=MLPGenerator(4, (2,), hidden=(16,), output="identity"),
         discriminator=MLPDiscriminator((2,), 3, hidden=(16,), noise_std=0.5, input_noise_std=0.5, batch_norm=True),
     ).train()
@@ -142,7 +142,7 @@ def one_step(model, real):
 
 @pytest.mark.parametrize("cls", [CatGAN, ImprovedGAN])
 def test_vat_term_changes_the_d_update_but_not_the_running_statistics(cls):
-    """``vat_weight`` adds the VAT term to D's step (a different update, ``train/d/vat`` logged), and its extra
+    """``VAT`` in ``d_regularizers`` adds its term to D's step (a different update, ``train/d/vat`` logged), and its extra
     passes leave batch norm's running statistics as the plain step leaves them."""
     real, _ = batches()
     plain, vat = vat_model(0.0, cls), vat_model(1.0, cls)
@@ -159,20 +159,19 @@ def test_vat_term_changes_the_d_update_but_not_the_running_statistics(cls):
 
 def test_vat_term_is_the_loss_of_the_noise_free_discriminator():
     """The term the step adds is ``virtual_adversarial_loss`` of D with its Gaussian noise off (batch norm by the
-    batch), times ``vat_weight``."""
+    batch); the loop adds it times the weight."""
     real, _ = batches()
     model = vat_model(2.0)
-    base = torch.tensor(1.0)
     torch.manual_seed(7)
-    loss, parts = model._with_virtual_adversarial_term(base, {"loss": base}, real)
+    loss, parts = model.d_regularizers[0].term(model, {"unlabeled": real}, None)
     reference = copy.deepcopy(model.discriminator)
     for m in reference.modules():
         if type(m).__name__ == "GaussianNoise":
             m.eval()
     torch.manual_seed(7)
     expected, _ = catgan.losses.virtual_adversarial_loss(reference, real, eps=0.5, xi=1e-3)
-    assert torch.allclose(loss, base + 2.0 * expected, atol=1e-6)
-    assert torch.allclose(parts["vat"], expected.detach(), atol=1e-6) and parts["loss"] == loss.detach()
+    assert torch.allclose(loss, expected, atol=1e-6) and model.d_regularizers[0].weight == 2.0
+    assert torch.allclose(parts["vat"], expected.detach(), atol=1e-6)
     assert loss.requires_grad  # D learns from it
 
 
@@ -181,7 +180,9 @@ def test_vat_needs_a_classifier_discriminator():
         discriminator_outputs = 1
 
     with pytest.raises(ValueError, match="needs a classifier D"):
-        OneOutput(image_shape=(2,), latent_dim=4, vat_weight=1.0)
+        OneOutput(image_shape=(2,), latent_dim=4, d_regularizers=[VAT()])
     OneOutput(image_shape=(2,), latent_dim=4)  # without VAT it builds
-    with pytest.raises(ValueError, match="vat_weight must be >= 0"):
+    with pytest.raises(ValueError, match="VAT: weight must be >= 0"):
         vat_model(-1.0)
+    with pytest.raises(TypeError, match="give catgan.regularizers objects"):
+        OneOutput(image_shape=(2,), latent_dim=4, d_regularizers=[lambda module, batch, fake: 0])

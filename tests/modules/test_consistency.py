@@ -1,16 +1,16 @@
-"""The augmentation-consistency term of D (``consistency_weight``, catgan/modules/consistency.py): the term against a
-hand computation, what it leaves alone, the D update it changes, the CLI and the refusals."""
+"""The augmentation-consistency term of D (``catgan.regularizers.AugmentationConsistency``): the term against a hand
+computation, what it leaves alone, the D update it changes, the CLI and the refusals."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from catgan import CatGAN, ImprovedGAN
+from catgan import GAN, CatGAN, ImprovedGAN
 from catgan.cli import main
 from catgan.data import DigitsDataModule
 from catgan.data.augment import RandomAffine
-from catgan.modules.consistency import augmentation_consistency_loss
 from catgan.nets import MLPDiscriminator
+from catgan.regularizers import AugmentationConsistency
 from tests.conftest import quiet_trainer
 
 
@@ -18,12 +18,20 @@ def flip(x, image_shape):  # a deterministic "strong" view for the tests
     return x.flip(-1)
 
 
+def consistency_term(d, real, augment, threshold):
+    """The regularizer's term for a module holding D ``d`` and image shape (1, 8, 8)."""
+    module = torch.nn.Module()
+    module.discriminator, module.image_shape = d, (1, 8, 8)
+    regularizer = AugmentationConsistency(threshold=threshold, augment=augment, weak_shift=0)
+    return regularizer.term(module, {"unlabeled": real}, None)
+
+
 def test_the_term_is_fixmatch_on_d_with_targets_from_the_noise_free_weak_view():
     torch.manual_seed(0)
     d = MLPDiscriminator((1, 8, 8), 10, hidden=[32], noise_std=0.5, batch_norm=True)
     real = torch.rand(64, 1, 8, 8)
     stats = [b.clone() for b in d.buffers()]
-    loss, parts = augmentation_consistency_loss(d, real, (1, 8, 8), flip, threshold=0.2, weak_shift=0)
+    loss, parts = consistency_term(d, real, flip, threshold=0.2)
     for before, after in zip(stats, d.buffers()):
         assert torch.equal(before, after)  # running statistics untouched by both passes
     d.eval()  # by hand: targets without noise, normalized by the batch's own statistics
@@ -40,13 +48,14 @@ def test_the_term_is_fixmatch_on_d_with_targets_from_the_noise_free_weak_view():
     assert parts["consistency_mask"] == kept.float().mean()
     assert not torch.allclose(loss, hand)  # in training mode the library's strong pass has D's noise
     assert abs(loss.item() - hand.item()) < 0.25 * hand.item()  # ... and only that differs
-    exact, _ = augmentation_consistency_loss(d, real, (1, 8, 8), flip, threshold=0.2, weak_shift=0)  # noise now off
+    exact, _ = consistency_term(d, real, flip, threshold=0.2)  # noise now off
     assert torch.allclose(exact, hand)
 
 
-def fit_steps(steps=4, **kwargs):
+def fit_steps(steps=4, consistency=None, **kwargs):
     torch.manual_seed(0)
     model = CatGAN(
+        d_regularizers=[AugmentationConsistency(**consistency)] if consistency is not None else None,
         image_shape=(1, 8, 8),
         lr_d=1e-3,
         lr_g=1e-3,
@@ -60,8 +69,8 @@ def fit_steps(steps=4, **kwargs):
 
 def test_the_term_changes_the_d_update_and_is_logged():
     off, _ = fit_steps()
-    on, trainer = fit_steps(consistency_weight=1.0, consistency_threshold=0.0)  # every image a target this early
-    none, _ = fit_steps(consistency_weight=0.0, consistency_augment=RandomAffine(erase=2))  # weight 0: no term
+    on, trainer = fit_steps(consistency={"weight": 1.0, "threshold": 0.0})  # every image a target this early
+    none, _ = fit_steps(consistency={"weight": 0.0, "augment": RandomAffine(erase=2)})  # weight 0: no term
     flat = [torch.cat([p.flatten() for p in m.discriminator.parameters()]) for m in (off, on, none)]
     assert not torch.allclose(flat[0], flat[1])
     assert torch.equal(flat[0], flat[2])
@@ -74,40 +83,44 @@ def test_the_cli_builds_the_strong_augmentation_from_the_config():
         [
             "--config",
             "configs/digits_catgan.yaml",
-            "--model.init_args.consistency_weight",
-            "2",
-            "--model.init_args.consistency_threshold",
-            "null",
-            "--model.init_args.consistency_augment",
-            "{class_path: catgan.data.augment.RandomAffine, init_args: {rotation: 10, erase: 2}}",
+            "--model.init_args.d_regularizers",
+            "[{class_path: catgan.regularizers.AugmentationConsistency, init_args: {weight: 2, threshold: null, "
+            "augment: {class_path: catgan.data.augment.RandomAffine, init_args: {rotation: 10, erase: 2}}}}]",
         ],
         run=False,
     )
-    model = cli.model
-    assert model.consistency_weight == 2.0 and model.consistency_threshold is None
-    assert isinstance(model.consistency_augment, RandomAffine)
-    assert (model.consistency_augment.rotation, model.consistency_augment.erase) == (10.0, 2)
+    (term,) = cli.model.d_regularizers
+    assert isinstance(term, AugmentationConsistency) and term.weight == 2.0 and term.threshold is None
+    assert isinstance(term.augment, RandomAffine) and (term.augment.rotation, term.augment.erase) == (10.0, 2)
+
+
+def test_an_old_flat_argument_is_refused_by_the_parser():
+    with pytest.raises(SystemExit):
+        main(["--config", "configs/digits_catgan.yaml", "--model.init_args.consistency_weight", "2"], run=False)
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "settings, model_kwargs, message",
     [
-        ({"consistency_weight": -1.0}, "consistency_weight must be >= 0"),
-        ({"consistency_weight": 1.0, "consistency_threshold": 1.5}, "consistency_threshold in \\[0, 1\\]"),
-        ({"consistency_weight": 1.0, "consistency_weak_shift": 0.5}, "consistency_weak_shift must be an integer"),
-        ({"consistency_weight": 1.0, "image_shape": (64,)}, "flatten false"),
-        ({"consistency_weight": 1.0, "consistency_augment": "rotate"}, "callable as augment"),
+        ({"weight": -1.0}, {}, "weight must be >= 0"),
+        ({"threshold": 1.5}, {}, "threshold must be in \\[0, 1\\]"),
+        ({"weak_shift": 0.5}, {}, "weak_shift must be an integer"),
+        ({}, {"image_shape": (64,)}, "flatten false"),
+        ({"augment": "rotate"}, {}, "callable as augment"),
+        ({}, {"cls": GAN}, "needs a classifier D"),
     ],
 )
-def test_bad_consistency_settings_are_refused_at_construction(kwargs, message):
-    kwargs = {"image_shape": (1, 8, 8), **kwargs}
+def test_bad_consistency_settings_are_refused_at_construction(settings, model_kwargs, message):
+    model_kwargs = {"image_shape": (1, 8, 8), **model_kwargs}
+    cls = model_kwargs.pop("cls", CatGAN)
     with pytest.raises((ValueError, TypeError), match=message):
-        CatGAN(**kwargs)
+        cls(d_regularizers=[AugmentationConsistency(**settings)], **model_kwargs)
 
 
 def test_improved_gan_takes_the_term_too():
-    model = ImprovedGAN(image_shape=(1, 8, 8), consistency_weight=0.5)
-    assert model.consistency_weight == 0.5 and isinstance(model.consistency_augment, RandomAffine)
+    model = ImprovedGAN(image_shape=(1, 8, 8), d_regularizers=[AugmentationConsistency(weight=0.5)])
+    (term,) = model.d_regularizers
+    assert term.weight == 0.5 and isinstance(term.augment, RandomAffine)
 
 
 def test_a_resumed_fit_draws_the_same_augmentations(tmp_path):
@@ -119,7 +132,8 @@ def test_a_resumed_fit_draws_the_same_augmentations(tmp_path):
         args += ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false", "--test_after_fit", "false"]
         args += ["--trainer.deterministic", "true"]
         args += ["--trainer.default_root_dir", str(root), "--checkpoint.dirpath", str(root / "ckpt")]
-        args += ["--model.init_args.consistency_weight", "1", "--model.init_args.consistency_threshold", "0.5"]
+        args += ["--model.init_args.d_regularizers"]
+        args += ["[{class_path: catgan.regularizers.AugmentationConsistency, init_args: {weight: 1, threshold: 0.5}}]"]
         return {k: v.clone() for k, v in main([*args, *extra]).model.state_dict().items()}
 
     reference = fit(tmp_path / "reference")

@@ -4,7 +4,13 @@ import pytest
 import torch
 from torch import nn
 
-from catgan.nets import GaussianNoise, MLPDiscriminator, MLPGenerator, frozen_batch_norm_stats
+from catgan.nets import (
+    GaussianNoise,
+    MLPDiscriminator,
+    MLPGenerator,
+    WeightNormMLPDiscriminator,
+    frozen_batch_norm_stats,
+)
 
 
 def test_gaussian_noise_only_in_training():
@@ -60,7 +66,7 @@ def test_features_before_activation_are_the_last_nonlinearitys_input_and_pass_th
 def test_weight_norm_reparameterizes_every_linear_layer_with_the_same_shapes():
     torch.manual_seed(0)
     plain = MLPDiscriminator((1, 8, 8), 10, hidden=(32, 16))
-    normed = MLPDiscriminator((1, 8, 8), 10, hidden=(32, 16), weight_norm=True)
+    normed = WeightNormMLPDiscriminator((1, 8, 8), 10, hidden=(32, 16))
     x = torch.rand(5, 1, 8, 8)
     assert normed.eval()(x).shape == plain.eval()(x).shape == (5, 10)
     names = {n for n, _ in normed.named_parameters()}
@@ -75,7 +81,7 @@ def test_weight_norm_reparameterizes_every_linear_layer_with_the_same_shapes():
 
 def test_data_dependent_init_standardizes_each_layer_on_the_batch():
     torch.manual_seed(0)
-    d = MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True, negative_slope=0.0, noise_std=0.5).train()
+    d = WeightNormMLPDiscriminator((20,), 4, hidden=(32, 16), negative_slope=0.0, noise_std=0.5).train()
     x = torch.rand(200, 20) * 3 + 1
     before = d.eval()(x)
     assert before.std(0).min() < 0.5 or before.mean(0).abs().max() > 0.2  # not standardized to begin with
@@ -89,10 +95,7 @@ def test_data_dependent_init_standardizes_each_layer_on_the_batch():
     for values in (hidden, out):
         assert torch.allclose(values.mean(0), torch.zeros(values.shape[1]), atol=1e-4)
         assert torch.allclose(values.std(0, unbiased=False), torch.ones(values.shape[1]), atol=1e-3)
-    plain = MLPDiscriminator((20,), 4, hidden=(32,))
-    state = {k: v.clone() for k, v in plain.state_dict().items()}
-    plain.initialize_from_data(x)  # without weight norm: nothing changes
-    assert all(torch.equal(state[k], v) for k, v in plain.state_dict().items())
+    assert not hasattr(MLPDiscriminator((20,), 4, hidden=(32,)), "initialize_from_data")  # no weight norm: no init
 
 
 def test_fixed_hidden_scale_trains_only_directions_biases_and_the_output_scale():
@@ -106,22 +109,20 @@ def test_fixed_hidden_scale_trains_only_directions_biases_and_the_output_scale()
         return {n: not torch.equal(before[n], p) for n, p in d.named_parameters()}
 
     torch.manual_seed(0)
-    fixed = step(MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True, train_hidden_scale=False))
+    fixed = step(WeightNormMLPDiscriminator((20,), 4, hidden=(32, 16), train_hidden_scale=False))
     torch.manual_seed(0)
-    trained = step(MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True))
+    trained = step(WeightNormMLPDiscriminator((20,), 4, hidden=(32, 16)))
     hidden_g = [n for n in fixed if n.startswith("body") and n.endswith("original0")]
     assert len(hidden_g) == 2
     assert not any(fixed[n] for n in hidden_g) and all(trained[n] for n in hidden_g)
     assert fixed["head.parametrizations.weight.original0"] and fixed["head.bias"]
     assert all(fixed[n] for n in fixed if n.endswith("original1"))  # directions v still learn
-    with pytest.raises(ValueError, match="needs weight_norm=True"):
-        MLPDiscriminator((20,), 4, train_hidden_scale=False)
 
 
-def test_weight_norm_init_std_sets_the_size_of_the_directions():
+def test_direction_std_sets_the_size_of_the_directions():
     torch.manual_seed(0)
-    default = MLPDiscriminator((400,), 4, hidden=(300,), weight_norm=True)
-    drawn = MLPDiscriminator((400,), 4, hidden=(300,), weight_norm=True, weight_norm_init_std=0.1)
+    default = WeightNormMLPDiscriminator((400,), 4, hidden=(300,))
+    drawn = WeightNormMLPDiscriminator((400,), 4, hidden=(300,), direction_std=0.1)
     v_default = default.body[2].parametrizations.weight.original1  # (300, 400)
     v_drawn = drawn.body[2].parametrizations.weight.original1
     assert abs(float(v_drawn.std()) - 0.1) < 0.002  # N(0, 0.1^2): ||v|| ~ 0.1 * sqrt(400) = 2 per unit
@@ -132,14 +133,13 @@ def test_weight_norm_init_std_sets_the_size_of_the_directions():
     with torch.no_grad():
         hidden = drawn.body[2](x)
     assert torch.allclose(hidden.std(0, unbiased=False), torch.ones(300), atol=1e-3)
-    for bad in ({"weight_norm_init_std": 0.0, "weight_norm": True}, {"weight_norm_init_std": 0.1}):
-        with pytest.raises(ValueError, match="weight_norm_init_std"):
-            MLPDiscriminator((20,), 4, **bad)
+    with pytest.raises(ValueError, match="direction_std must be > 0"):
+        WeightNormMLPDiscriminator((20,), 4, direction_std=0.0)
 
 
-def test_unit_weight_norm_init_gives_unit_norm_rows_and_skips_the_data_pass():
+def test_unit_scale_init_gives_unit_norm_rows_and_skips_the_data_pass():
     torch.manual_seed(0)
-    d = MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True, weight_norm_init="unit")
+    d = WeightNormMLPDiscriminator((20,), 4, hidden=(32, 16), scale_init="unit")
     linears = [m for m in d.modules() if isinstance(m, torch.nn.Linear)]
     assert len(linears) == 3
     for layer in linears:
@@ -147,13 +147,11 @@ def test_unit_weight_norm_init_gives_unit_norm_rows_and_skips_the_data_pass():
     state = {k: v.clone() for k, v in d.state_dict().items()}
     d.initialize_from_data(torch.rand(64, 20) * 5)
     assert all(torch.equal(state[k], v) for k, v in d.state_dict().items())
-    data = MLPDiscriminator((20,), 4, hidden=(32, 16), weight_norm=True)  # the default rescales g on the data
+    data = WeightNormMLPDiscriminator((20,), 4, hidden=(32, 16))  # the default rescales g on the data
     data.initialize_from_data(torch.rand(64, 20) * 5)
     assert not torch.allclose(data.body[2].weight.norm(dim=1), torch.ones(32), atol=1e-2)
-    with pytest.raises(ValueError, match="weight_norm_init"):
-        MLPDiscriminator((20,), 4, weight_norm=True, weight_norm_init="kaiming")
-    with pytest.raises(ValueError, match="needs weight_norm=True"):
-        MLPDiscriminator((20,), 4, weight_norm_init="unit")
+    with pytest.raises(ValueError, match="scale_init must be 'data' or 'unit'"):
+        WeightNormMLPDiscriminator((20,), 4, scale_init="kaiming")
 
 
 def test_generator_softplus_output_is_nonnegative_and_unbounded_above():
@@ -173,7 +171,7 @@ def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
 
     calls = []
 
-    class Recording(MLPDiscriminator):
+    class Recording(WeightNormMLPDiscriminator):
         def initialize_from_data(self, x):
             calls.append(x.shape)
             super().initialize_from_data(x)
@@ -184,7 +182,7 @@ def test_adversarial_module_initializes_d_from_the_first_real_batch(tmp_path):
         latent_dim=4,
         supervised_weight=0.0,
         generator=MLPGenerator(4, (2,), hidden=(8,), output="identity"),
-        discriminator=Recording((2,), 2, hidden=(8,), weight_norm=True),
+        discriminator=Recording((2,), 2, hidden=(8,)),
     )
     pl.Trainer(
         max_epochs=1,
@@ -276,15 +274,14 @@ def test_noisy_data_dependent_init_standardizes_noisy_inputs_and_gives_smaller_s
     nets = {}
     for noisy in (False, True):
         torch.manual_seed(0)  # the same directions v for both
-        d = MLPDiscriminator(
+        d = WeightNormMLPDiscriminator(
             (20,),
             4,
             hidden=(32, 16),
-            weight_norm=True,
             negative_slope=0.0,
             noise_std=0.5,
             input_noise_std=0.3,
-            weight_norm_init_noise=noisy,
+            data_init_noise=noisy,
         ).train()
         d.initialize_from_data(x)
         assert d.training and all(m.training for m in d.modules())  # modes restored
@@ -299,10 +296,10 @@ def test_noisy_data_dependent_init_standardizes_noisy_inputs_and_gives_smaller_s
     assert torch.allclose(pre.std(0, unbiased=False), torch.ones(32), atol=0.12)
     # the deeper layers too: every layer's scales come out smaller on noisy inputs
     assert all((noisy < clean).float().mean() > 0.9 for clean, noisy in zip(scales[0][1:], scales[1][1:]))
-    with pytest.raises(ValueError, match="weight_norm_init_noise=True needs weight_norm=True"):
-        MLPDiscriminator((20,), 4, weight_norm_init_noise=True)
-    with pytest.raises(ValueError, match="weight_norm_init='data'"):
-        MLPDiscriminator((20,), 4, weight_norm=True, weight_norm_init="unit", weight_norm_init_noise=True)
+    with pytest.raises(ValueError, match="data_init_noise=True needs scale_init='data'"):
+        WeightNormMLPDiscriminator((20,), 4, scale_init="unit", data_init_noise=True)
+    with pytest.raises(TypeError, match="data_init_noise"):  # the plain MLP has no weight norm to initialize
+        MLPDiscriminator((20,), 4, data_init_noise=True)
 
 
 def test_generator_batch_norm_without_scale_trains_only_the_shift():

@@ -71,6 +71,7 @@ def test_seed_ranges_and_bad_seeds(reproduce):
             reproduce.seed_list(bad)
 
 
+@pytest.mark.slow
 def test_workers_run_seeds_in_parallel_processes_with_the_same_results(reproduce, tmp_path):
     """--seeds 5-6 --workers 2 through the script's command line: two spawned processes, each seed's record
     equal to the one a serial run writes (deterministic CPU training)."""

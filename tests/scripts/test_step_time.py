@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 SCRIPT = os.path.join(REPO, "scripts", "step_time.py")
@@ -18,6 +20,7 @@ def run(*args):
 DIGITS = ("--config", "configs/digits_catgan.yaml", "--steps", "8", "--warmup", "3")
 
 
+@pytest.mark.slow
 def test_step_time_reports_every_variant_against_the_first(tmp_path):
     out = run(
         *DIGITS,
@@ -44,6 +47,7 @@ def test_step_time_reports_every_variant_against_the_first(tmp_path):
     assert record["variants"][0]["cpu_ms"] == float(rows["fp32"][1])
 
 
+@pytest.mark.slow
 def test_step_time_names_a_failing_variant_and_bad_arguments():
     out = run(*DIGITS, "--variant", "typo=--model.init_args.no_such_option 1")
     assert out.returncode != 0 and "the variant '--model.init_args.no_such_option 1' failed" in out.stderr

@@ -4,7 +4,8 @@ separating real images from noise in FD/KID."""
 import torch
 
 from catgan.data import DigitsDataModule
-from catgan.metrics import ClassifierFeatures, load_feature_classifier, sample_quality
+from catgan.feature_classifier import ClassifierFeatures, load_feature_classifier
+from catgan.metrics import sample_quality
 from tests.conftest import load_script
 
 

@@ -167,14 +167,14 @@ def test_resume_without_a_study_says_so_before_anything_is_written(tune, tmp_pat
 
 
 def test_search_space_keys_are_checked_together_as_a_trial_sets_them(tune):
-    """digits_improved_gan.yaml has weight_norm_init_noise: true, which needs weight_norm: true. A space that
-    samples both (same_as) is fine at every point; one that turns weight norm off alone is refused up front."""
+    """digits_improved_gan.yaml has data_init_noise: true, which needs scale_init: data. A space that samples both
+    is checked at its smallest values together (false, unit: fine); one that samples scale_init alone is refused."""
     config = os.path.join(CONFIGS, "digits_improved_gan.yaml")
-    wn = "model.init_args.discriminator.init_args.weight_norm"
-    coupled = {wn: {"type": "categorical", "choices": [False, True]}, f"{wn}_init_noise": {"same_as": wn}}
-    tune.check_space(config, coupled)
-    with pytest.raises(ValueError, match="smallest values make a config .* refuse.*weight_norm_init_noise=True needs"):
-        tune.check_space(config, {wn: {"type": "categorical", "choices": [False, True]}})
+    d = "model.init_args.discriminator.init_args"
+    scale_init = {f"{d}.scale_init": {"type": "categorical", "choices": ["unit", "data"]}}
+    tune.check_space(config, {f"{d}.data_init_noise": {"type": "categorical", "choices": [False, True]}, **scale_init})
+    with pytest.raises(ValueError, match="smallest values make a config .* refuse.*data_init_noise=True needs"):
+        tune.check_space(config, scale_init)
 
 
 def test_error_metric_falls_back_to_one_minus_accuracy(tune):
