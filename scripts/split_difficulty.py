@@ -102,7 +102,7 @@ def data_args(record: dict) -> dict:
 
     dataset = "mnist" if "mnist" in os.path.basename(record["config"]) else "digits"
     args = {"num_labeled": 50, "val_size": 200} if dataset == "digits" else {"num_labeled": 100, "val_size": 10000}
-    path = os.path.join(REPO, record["config"].replace("/work/main/", ""))
+    path = os.path.join(REPO, record["config"])  # records name configs relative to the repository root
     if os.path.isfile(path):
         with open(path) as f:
             args.update((yaml.safe_load(f).get("data") or {}).get("init_args") or {})
