@@ -126,7 +126,8 @@ def load_claims(path: str) -> List[Dict[str, Any]]:
     return claims
 
 
-def readme_table(claims: List[Dict[str, Any]], root: str = ".") -> str:
+def readme_table(claims: List[Dict[str, Any]], root: str = ".", results_link: str = RESULTS) -> str:
+    """The results table; ``results_link`` is docs/results as the page holding the table links to it."""
     lines = [
         "| task | method | config | this library (mean ± std, splits) | published | record |",
         "|---|---|---|---|---|---|",
@@ -139,7 +140,7 @@ def readme_table(claims: List[Dict[str, Any]], root: str = ".") -> str:
         lines.append(
             f"| {claim['task']} | {claim['method']} | `{config}` | "
             f"{mean_std(list(errors.values()))} ({split_text(errors)}) | {claim['published']} | "
-            f"[{claim['folder']}]({RESULTS}/{claim['folder']}/) |"
+            f"[{claim['folder']}]({results_link}/{claim['folder']}/) |"
         )
     return "\n".join(lines)
 

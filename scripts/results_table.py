@@ -1,4 +1,4 @@
-"""Recompute the README's results table and docs/results/README.md (the index of record folders) from the JSON
+"""Recompute the results table of the README and of the docs site's front pages, and docs/results/README.md (the index of record folders) from the JSON
 records under docs/results.
 
     python scripts/results_table.py            # rewrite both
@@ -19,14 +19,20 @@ from typing import List, Optional
 from catgan.results_table import RESULTS, index_markdown, load_claims, readme_table, write_readme_table
 from catgan.runs import repo_root
 
+# the pages that carry the table between the markers, and how each links to docs/results
+TABLE_PAGES = {"README.md": RESULTS, "docs/index.md": "results", "docs/experiments/index.md": "../results"}
+
 
 def expected(root: str) -> dict:
-    """{path: the text it should have}: the README with the regenerated table and the records index."""
-    readme = os.path.join(root, "README.md")
-    with open(readme) as f:
-        text = f.read()
-    table = readme_table(load_claims(os.path.join(root, RESULTS, "claims.yaml")), root)
-    return {readme: write_readme_table(text, table), os.path.join(root, RESULTS, "README.md"): index_markdown(root)}
+    """{path: the text it should have}: the pages with the regenerated table and the records index."""
+    claims = load_claims(os.path.join(root, RESULTS, "claims.yaml"))
+    wanted = {}
+    for page, link in TABLE_PAGES.items():
+        path = os.path.join(root, page)
+        with open(path) as f:
+            wanted[path] = write_readme_table(f.read(), readme_table(claims, root, link))
+    wanted[os.path.join(root, RESULTS, "README.md")] = index_markdown(root)
+    return wanted
 
 
 def main(argv: Optional[List[str]] = None) -> int:
