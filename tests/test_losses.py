@@ -286,7 +286,7 @@ def test_virtual_adversarial_loss_finds_the_only_sensitive_direction_and_its_kl(
 
 
 def test_vat_xi_sets_the_distance_at_which_the_direction_is_found():
-    """The unsupervised MNIST recipe's vat_xi 10 (IMSAT's step) is not a finer finite difference: the power
+    """The unsupervised MNIST recipe's VAT step xi 10 (IMSAT's) is not a finer finite difference: the power
     iteration looks for the direction where the prediction changes most at distance xi. A classifier that reads x0
     gently everywhere and x1 only beyond |x1| > 3: with xi 1e-3 every example's perturbation is along x0, with
     xi 10 most are along x1 (those whose random start has |d1| > 0.3)."""

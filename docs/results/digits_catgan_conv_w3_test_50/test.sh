@@ -6,4 +6,5 @@ mkdir -p runs/digits
 OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/digits_catgan.yaml --seeds 0-9 --workers 2 \
     --out docs/results/digits_catgan_conv_w3_test_50 -- --data.init_args.num_labeled 50 \
     --model.init_args.discriminator "{class_path: catgan.nets.ConvDiscriminator, init_args: {noise_std: 0.15}}" \
-    --model.init_args.consistency_weight 3 >> runs/digits/log_test_conv_w3_50.txt 2>&1
+    --model.init_args.d_regularizers '[{"class_path": "catgan.regularizers.AugmentationConsistency", "init_args": {"weight": 3.0}}]' \
+    >> runs/digits/log_test_conv_w3_50.txt 2>&1

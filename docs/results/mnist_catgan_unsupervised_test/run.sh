@@ -1,5 +1,7 @@
 #!/bin/bash
-# bash run.sh SEED [extra]: unsupervised MNIST test seed with the shipped config
+# bash run.sh SEED [extra]: unsupervised MNIST test seed with the shipped config.
+# (its records' VAT overrides, vat_weight 10, vat_neighbors 10, vat_eps 0.25, vat_xi 10, options since removed, are
+# the config's VAT now: without them the same settings run)
 s=$1; shift
 cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
 mkdir -p runs/unsup_test

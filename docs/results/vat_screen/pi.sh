@@ -1,5 +1,8 @@
 #!/bin/bash
-# bash pi.sh NAME SEED [extra]: CatGAN PI-MNIST 100 labels (the shipped config) on a tuning split, validation metric, bf16 + fused
+# bash pi.sh NAME SEED [extra]: CatGAN PI-MNIST 100 labels (the shipped config) on a tuning split, validation metric, bf16 + fused.
+# Its records' --model.init_args.vat_weight W --model.init_args.vat_eps E (options since removed) run now as
+#   --model.init_args.d_regularizers '[{"class_path": "catgan.regularizers.VAT", "init_args": {"weight": W, "eps": E}}]'
+# (mnist_pi_catgan_100.yaml holds VAT weight 1, eps 2 since; --model.init_args.d_regularizers '[]' runs it without)
 n=$1; s=$2; shift 2
 cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
 mkdir -p runs/vat

@@ -1,5 +1,7 @@
 #!/bin/bash
-# bash unsup.sh NAME SEED [extra]: unsupervised MNIST (the shipped config) on a tuning seed, validation metric
+# bash unsup.sh NAME SEED [extra]: unsupervised MNIST (the shipped config) on a tuning seed, validation metric.
+# Its records' --model.init_args.vat_weight W --model.init_args.vat_eps E (options since removed) run now as
+#   --model.init_args.d_regularizers '[{"class_path": "catgan.regularizers.VAT", "init_args": {"weight": W, "eps": E}}]'
 n=$1; s=$2; shift 2
 cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
 mkdir -p runs/vat

@@ -1,6 +1,11 @@
 #!/bin/bash
 # bash screen.sh NAME CONFIG [extra]: digits CatGAN, 100 labels, tuning splits 130-145, each split with its own 200
-# validation images (val_per_split; the test images are split_seed 0's, as on the report splits), validation error
+# validation images (val_per_split; the test images are split_seed 0's, as on the report splits), validation error.
+# Its records' --model.init_args.consistency_weight W [--model.init_args.consistency_threshold T] (options since removed)
+# run now as --model.init_args.d_regularizers
+#   '[{"class_path": "catgan.regularizers.AugmentationConsistency", "init_args": {"weight": W, "threshold": T}}]' (T 0.95 unless given)
+# and its records' --model.init_args.vat_weight W --model.init_args.vat_eps E as
+#   --model.init_args.d_regularizers '[{"class_path": "catgan.regularizers.VAT", "init_args": {"weight": W, "eps": E}}]'
 n=$1; c=$2; shift 2
 cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
 mkdir -p runs/digits
