@@ -201,6 +201,10 @@ def fit_split(
             args += ["--trainer.logger", "false"]
         if curve_path:
             args += ["--trainer.callbacks+=catgan.curves.LearningCurve", "--trainer.callbacks.path", curve_path]
+        ran = {
+            "config_sha": config_sha(config),
+            "versions": versions(),
+        }  # as the fit starts: files may change meanwhile
         started = time.perf_counter()
         cli = main(args=args + list(overrides))
         total = time.perf_counter() - started
@@ -220,7 +224,7 @@ def fit_split(
         metrics.update({k: v for k, v in validated[-1].items() if k.startswith("val/") and k not in metrics})
     record: Dict[str, Any] = {
         "config": relative(config),
-        "config_sha": config_sha(config),
+        "config_sha": ran["config_sha"],
         "overrides": list(overrides),
         "seed": seed,
     }
@@ -241,7 +245,7 @@ def fit_split(
             record["train_cpu_seconds"] = rows[-1]["cpu_seconds"]
     record.update(
         date=time.strftime("%Y-%m-%d %H:%M:%S"),
-        versions=versions(),
+        versions=ran["versions"],
         command=fit_command(config, seed, [*recorded, *overrides], init_seed),
         resolved_config=resolved,
     )
