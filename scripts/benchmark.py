@@ -1,15 +1,15 @@
 """Speed of the CatGAN module under the Lightning Trainer against a plain PyTorch loop doing the same work.
 
-    python scripts/benchmark.py                       # random MNIST-shaped data, 2 threads
+    python scripts/benchmark.py                       # random MNIST-shaped data, 1 thread
     python scripts/benchmark.py --compile             # torch.compile on both sides (warm-up reported)
     python scripts/benchmark.py --data-dir data       # real MNIST if data/MNIST/raw holds it
 
 Both sides train the PI-MNIST networks of the paper's semi-supervised MNIST model, built with
 ``catgan.nets``: D 784-1000-500-250-250-250-10 (batch norm, leaky ReLU 0.1, Gaussian noise 0.3) and G
 128-500-500-1000-784 (batch norm, sigmoid), Adam 2e-4 with betas (0.5, 0.999), batches of 100 unlabeled
-+ 100 labeled real examples and 100 generated ones. The plain loop does what ``AdversarialModule``
-does per batch: one D step (real batch through D updating batch-norm statistics, generated and labeled
-batches with frozen statistics, since D has batch norm), then one G step with D's parameters frozen
++ 100 labeled real examples and 100 generated ones. The plain loop (``catgan.plain_loop``) does what
+``AdversarialModule`` does per batch: one D step (real batch through D updating batch-norm statistics, generated
+and labeled batches with frozen statistics, since D has batch norm), then one G step with D's parameters frozen
 and fresh latents; it reads batches from the same kind of in-memory loaders.
 
 Timing is interleaved in one process: a single ``Trainer.fit`` runs; after every ``--block`` Lightning
@@ -32,7 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, List, Tuple
 
 import lightning.pytorch as pl
 import torch
@@ -40,9 +40,8 @@ import torch
 from catgan import CatGAN
 from catgan.data.base import BaseSemiSupervisedDataModule, Splits
 from catgan.data.loaders import TensorBatchLoader
-from catgan.losses import catgan_discriminator_loss, catgan_generator_loss
 from catgan.nets import MLPDiscriminator, MLPGenerator
-from catgan.nets.layers import frozen_batch_norm_stats
+from catgan.plain_loop import PlainLoop
 
 LATENT_DIM, BATCH, NUM_LABELED = 128, 100, 100
 
@@ -83,75 +82,6 @@ def networks() -> Tuple[MLPGenerator, MLPDiscriminator]:
         (784,), 10, hidden=(1000, 500, 250, 250, 250), noise_std=0.3, batch_norm=True, negative_slope=0.1
     )
     return g, d
-
-
-class PlainLoop:
-    """The same D and G updates as ``AdversarialModule.training_step`` + ``CatGAN``'s losses, in plain PyTorch
-    (tests/test_benchmark.py checks that both end with the same weights from the same batch and seed)."""
-
-    def __init__(
-        self, generator, discriminator, unlabeled: Iterable, labeled: Iterable, compile: bool = False, lr: float = 2e-4
-    ) -> None:
-        self.g, self.d = copy.deepcopy(generator), copy.deepcopy(discriminator)
-        if compile:
-            self.g.compile()
-            self.d.compile()
-        self.latent_dim = self.g.latent_dim
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=lr, betas=(0.5, 0.999))
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=lr, betas=(0.5, 0.999))
-        self.unlabeled, self.labeled = unlabeled, labeled
-        self._unlabeled_iter = self._labeled_iter = None
-
-    def _next(self) -> Tuple[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
-        try:
-            real = next(self._unlabeled_iter)
-        except (StopIteration, TypeError):
-            self._unlabeled_iter = iter(self.unlabeled)
-            real = next(self._unlabeled_iter)
-        try:
-            labeled = next(self._labeled_iter)
-        except (StopIteration, TypeError):  # cycled, like Lightning's max_size_cycle
-            self._labeled_iter = iter(self.labeled)
-            labeled = next(self._labeled_iter)
-        return real, labeled
-
-    def latent(self, n: int) -> torch.Tensor:
-        return torch.rand(n, self.latent_dim) * 2.0 - 1.0
-
-    def step(self) -> None:
-        self.step_on(*self._next())
-
-    def step_on(self, real: torch.Tensor, labeled: Tuple[torch.Tensor, torch.Tensor]) -> None:
-        x_labeled, y_labeled = labeled
-        with torch.no_grad():
-            fake = self.g(self.latent(real.shape[0]))
-        logits_real = self.d(real)  # D has batch norm: only the real batch updates its statistics
-        with frozen_batch_norm_stats(self.d):
-            logits_fake, logits_labeled = self.d(fake), self.d(x_labeled)
-        d_loss, _ = catgan_discriminator_loss(logits_real, logits_fake, logits_labeled, y_labeled, 1.0)
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
-        d_params = list(self.d.parameters())
-        for p in d_params:
-            p.requires_grad_(False)
-        fake = self.g(self.latent(real.shape[0]))
-        with frozen_batch_norm_stats(self.d):
-            g_loss, _ = catgan_generator_loss(self.d(fake))
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        for p in d_params:
-            p.requires_grad_(True)
-        self.opt_g.step()
-
-    def block(self, n: int) -> List[float]:
-        times, start = [], time.perf_counter()
-        for _ in range(n):
-            self.step()
-            now = time.perf_counter()
-            times.append(now - start)
-            start = now
-        return times
 
 
 class Interleave(pl.Callback):

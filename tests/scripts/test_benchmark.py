@@ -1,60 +1,35 @@
-"""scripts/benchmark.py compares like with like: its plain loop makes exactly the CatGAN module's updates."""
+"""scripts/benchmark.py: the interleaved timing counts each side's iterations in its own rounds (the plain loop's
+updates: tests/test_plain_loop.py)."""
 
-import copy
+import pytest
 
-import lightning.pytorch as pl
-import torch
-
-from catgan import CatGAN
-from catgan.nets import MLPDiscriminator, MLPGenerator
 from tests.conftest import load_script
 
-
-def load_benchmark():
-    return load_script("benchmark")
+benchmark = load_script("benchmark")
 
 
-class TwoBatches:
-    """The same batch twice, without a DataLoader (whose iterator draws a seed from the global RNG)."""
+class CountingLoop:
+    """Stands in for PlainLoop: each block returns one time per iteration (1 ms) and is counted."""
 
-    def __init__(self, batch):
-        self.batch = batch
+    def __init__(self):
+        self.blocks = []
 
-    def __iter__(self):
-        return iter([self.batch, self.batch])
-
-    def __len__(self):
-        return 2
+    def block(self, n):
+        self.blocks.append(n)
+        return [0.001] * n
 
 
-def test_plain_loop_ends_with_the_modules_weights():
-    benchmark = load_benchmark()
-    torch.manual_seed(0)
-    generator = MLPGenerator(4, (6,), hidden=(8,))
-    discriminator = MLPDiscriminator((6,), 3, hidden=(8, 8), batch_norm=True, noise_std=0.3)
-    real, x_labeled, y_labeled = torch.rand(10, 6), torch.rand(10, 6), torch.randint(0, 3, (10,))
-    batch = {"unlabeled": real, "labeled": (x_labeled, y_labeled)}
+def test_interleave_alternates_blocks_and_times_every_lightning_iteration():
+    plain = CountingLoop()
+    interleave = benchmark.Interleave(plain, block=3)
+    for batch_idx in range(6):  # two rounds of three Lightning iterations
+        interleave.on_train_batch_start(None, None, None, batch_idx)
+        interleave.on_train_batch_end(None, None, None, None, batch_idx)
+    assert plain.blocks == [3, 3]  # a plain block after every third batch
+    assert [len(times) for times in interleave.lightning] == [3, 3, 0]  # a round's 3 iterations, none spanning a block
+    assert interleave.plain_times == [[0.001] * 3, [0.001] * 3]
 
-    model = CatGAN(
-        image_shape=(6,),
-        num_classes=3,
-        latent_dim=4,
-        supervised_weight=1.0,
-        lr_d=1e-2,
-        lr_g=1e-2,
-        generator=copy.deepcopy(generator),
-        discriminator=copy.deepcopy(discriminator),
-    )
-    torch.manual_seed(1)
-    pl.Trainer(
-        max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
-    ).fit(model, TwoBatches(batch))
 
-    plain = benchmark.PlainLoop(generator, discriminator, [real, real], [(x_labeled, y_labeled)], lr=1e-2)
-    torch.manual_seed(1)
-    plain.step()
-    plain.step()  # the labeled loader cycles
-    for name, value in {**model.generator.state_dict(), **model.discriminator.state_dict()}.items():
-        plain_value = {**plain.g.state_dict(), **plain.d.state_dict()}[name]
-        assert torch.allclose(value, plain_value, atol=1e-6), name
-    assert not torch.allclose(model.generator.net[0].weight, generator.net[0].weight)  # both trained
+def test_too_few_rounds_is_refused_before_any_work():
+    with pytest.raises(ValueError, match="--rounds and --block must be >= 2"):
+        benchmark.main(["--rounds", "1"])
