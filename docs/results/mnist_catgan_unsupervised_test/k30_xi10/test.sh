@@ -4,8 +4,8 @@
 # validation error at epoch 10 against 12.0 % with xi 1e-3; the shipped config has it since). Keeps checkpoints for merge_to_10.
 #   bash test.sh 0
 s=$1; shift
-R=runs/test; mkdir -p $R
 cd "$(dirname "$0")" && cd "$(git rev-parse --show-toplevel)"
+R=runs/test; mkdir -p $R
 OMP_NUM_THREADS=1 python scripts/reproduce.py --config configs/mnist_catgan_unsupervised.yaml --seeds $s --curve \
   --metric test/cluster_acc_majority --out $R/k30_xi10 --run-dir $R/runs_k30_xi10 -- --torch_threads 1 \
   --model.init_args.fused_adam true "$@" >> $R/log_k30_xi10_$s.txt 2>&1
