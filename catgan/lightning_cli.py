@@ -3,7 +3,9 @@ which imports this module only when a subcommand runs, so ``catgan --help`` answ
 
 A fit writes its run into one folder (catgan/run_folders.py): ``config.yaml`` (the config that ran), ``checkpoints/``
 and the logger's files, and ends by printing where they are. The checkpoint also keeps the model and data
-settings, so predict/test/validate/sample need only ``--ckpt_path``.
+settings, so predict/test/validate/sample need only ``--ckpt_path``, and what predicting on new inputs needs of the
+data (catgan/data/predict_input.py), so ``predict --predict_input`` reads no training data. When the data of a
+checkpoint is gone, predict/test/validate stop with an error that names the fix.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from lightning.pytorch.utilities.model_helpers import is_overridden
 
 from catgan.callbacks import ConfusionMatrixCallback, DecisionRegionCallback, SampleGridCallback
 from catgan.data.base import BaseSemiSupervisedDataModule
+from catgan.data.predict_input import PredictInputDataModule, prediction_settings
 from catgan.predictions import PredictionWriter
 from catgan.run_folders import link_latest, shown
 
@@ -126,6 +129,18 @@ class CatGANCLI(LightningCLI):
             move_run_dir(config, self.run_dir, config.run_dir)  # run_dir set in a config file
             self.run_dir, self.point_latest = config.run_dir, False
         self.settings = checkpoint_settings(config)
+        if self.subcommand == "predict" and config.get("predict_input") and config.get("ckpt_path"):
+            predict_input_data(config)
+
+    def instantiate_classes(self) -> None:
+        try:
+            super().instantiate_classes()
+        except (ValueError, FileNotFoundError) as error:
+            config = self.config[self.subcommand] if self.subcommand else self.config
+            missing = missing_file(error)
+            if missing is None or self.subcommand not in ("predict", "test", "validate") or not config.get("ckpt_path"):
+                raise
+            raise SystemExit(missing_data_message(self.subcommand, config, missing)) from None
 
     def before_predict(self) -> None:
         path = self.config_init[self.subcommand].get("predict_input")
@@ -216,14 +231,64 @@ def checkpoint_settings(config) -> Optional[Dict[str, Any]]:
     return settings
 
 
+PREDICTION_SETTINGS = "catgan_prediction_settings"  # checkpoint key of the data's prediction_settings
+
+
+def predict_input_data(config) -> None:
+    """``predict --predict_input``: a ``PredictInputDataModule`` from the checkpoint's prediction settings replaces
+    the data module (``--data.init_args.eval_batch_size`` still applies). A checkpoint without them (one saved outside
+    ``catgan fit`` or by an older catgan) keeps the data module it was trained on."""
+    from jsonargparse import Namespace
+
+    from catgan.run_folders import read_checkpoint
+
+    saved = read_checkpoint(config.ckpt_path).get(PREDICTION_SETTINGS)
+    if not saved:
+        return
+    batch = config.get("data.init_args.eval_batch_size")
+    init_args = Namespace({**saved, **({"eval_batch_size": batch} if batch else {})})
+    cls = PredictInputDataModule
+    config.data = Namespace(class_path=f"{cls.__module__}.{cls.__qualname__}", init_args=init_args)
+
+
+def missing_file(error: BaseException) -> Optional[FileNotFoundError]:
+    """The FileNotFoundError behind ``error`` (jsonargparse wraps what a constructor raises), or None."""
+    while error is not None and not isinstance(error, FileNotFoundError):
+        error = error.__cause__ or error.__context__
+    return error
+
+
+def missing_data_message(subcommand: str, config, missing: FileNotFoundError) -> str:
+    """What to do when the data a checkpoint was trained on is not where the fit read it."""
+    option = str(missing).split(":", 1)[0]
+    new_place = f"pass where it is now (--data.init_args.{option if option.isidentifier() else '<option>'} NEW_PATH)"
+    head = f"catgan {subcommand}: the data {config.ckpt_path!r} was trained on cannot be read ({str(missing).rstrip('.')})."
+    if subcommand != "predict":
+        split = "test" if subcommand == "test" else "validation"
+        return f"{head} {subcommand} uses its {split} split: restore the data where the fit read it, or {new_place}."
+    if config.get("predict_input"):
+        return (
+            f"{head} The checkpoint holds no prediction settings (it was saved outside catgan fit or by an older "
+            f"catgan), so predict builds its training data: restore the data where the fit read it, or {new_place}."
+        )
+    return (
+        f"{head} Without --predict_input, predict classifies its test split. Classify other images with "
+        f"--predict_input FOLDER_OR_NPY (that reads no training data), or restore the data where the fit read it, "
+        f"or {new_place}."
+    )
+
+
 class SettingsInCheckpoint(Callback):
-    """Writes the CLI's model and data settings and seed into every checkpoint (``catgan_config``)."""
+    """Writes the CLI's model and data settings and seed into every checkpoint (``catgan_config``), and the data's
+    ``prediction_settings`` (``catgan_prediction_settings``)."""
 
     def __init__(self, settings: Dict[str, Any]) -> None:
         self.settings = settings
 
     def on_save_checkpoint(self, trainer, pl_module, checkpoint: Dict[str, Any]) -> None:
         checkpoint["catgan_config"] = self.settings
+        if isinstance(trainer.datamodule, BaseSemiSupervisedDataModule):
+            checkpoint[PREDICTION_SETTINGS] = prediction_settings(trainer.datamodule)
 
 
 class RunConfigSaver(SaveConfigCallback):
