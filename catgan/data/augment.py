@@ -125,9 +125,16 @@ class RandomAffine:
                 "RandomAffine needs rotation, shear, translation >= 0 and 0 <= scale < 1 (e.g. 20, 0.15, 0.3, 1.5); got "
                 f"rotation={rotation}, scale={scale}, shear={shear}, translation={translation}."
             )
-        self.rotation, self.scale, self.shear, self.translation = float(rotation), float(scale), float(shear), float(translation)
+        self.rotation, self.scale, self.shear, self.translation = (
+            float(rotation),
+            float(scale),
+            float(shear),
+            float(translation),
+        )
         if isinstance(erase, bool) or not isinstance(erase, int) or erase < 0:
-            raise ValueError(f"RandomAffine's erase is the side in pixels of the square cut out (0 = none), got {erase!r}.")
+            raise ValueError(
+                f"RandomAffine's erase is the side in pixels of the square cut out (0 = none), got {erase!r}."
+            )
         self.erase = erase
 
     def __call__(self, x: Tensor, image_shape: Sequence[int]) -> Tensor:

@@ -136,8 +136,11 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
                 pass
         if num_labeled is not None:
             check_num_labeled(num_labeled, self.num_classes)
-        for name, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size),
-                            ("eval_batch_size", eval_batch_size)):
+        for name, value in (
+            ("batch_size", batch_size),
+            ("labeled_batch_size", labeled_batch_size),
+            ("eval_batch_size", eval_batch_size),
+        ):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}.")
         self.num_labeled = num_labeled
@@ -186,8 +189,10 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         test examples."""
         splits = self._require_setup()
         train, labeled = splits.train_x.shape[0], self.labeled_indices.numel()
-        return (f"{train} training examples ({labeled} labeled; all {train} used as unlabeled), "
-                f"{splits.val_x.shape[0]} validation, {splits.test_x.shape[0]} test")
+        return (
+            f"{train} training examples ({labeled} labeled; all {train} used as unlabeled), "
+            f"{splits.val_x.shape[0]} validation, {splits.test_x.shape[0]} test"
+        )
 
     def _check_shifts(self) -> None:
         for name in ("labeled_shift", "unlabeled_shift"):
@@ -197,11 +202,15 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
             try:
                 _, h, w = self.file_image_shape
             except ValueError:
-                raise ValueError(f"{name}={shift}: {type(self).__name__} has examples of shape {self.image_shape}, not "
-                                 f"images, so they cannot be shifted; set {name} to 0.") from None
+                raise ValueError(
+                    f"{name}={shift}: {type(self).__name__} has examples of shape {self.image_shape}, not "
+                    f"images, so they cannot be shifted; set {name} to 0."
+                ) from None
             if shift >= min(h, w):
-                raise ValueError(f"{name}={shift} would move {h}x{w} images out of the frame: use at most {min(h, w) - 1} "
-                                 "(1 or 2 pixels is the usual range).")
+                raise ValueError(
+                    f"{name}={shift} would move {h}x{w} images out of the frame: use at most {min(h, w) - 1} "
+                    "(1 or 2 pixels is the usual range)."
+                )
 
     def _shift(self, shift: int) -> Optional[RandomShift]:
         return RandomShift(shift, self.file_image_shape) if shift else None
@@ -215,19 +224,34 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> CombinedLoader:
         splits = self._require_setup()
         loaders: Dict[str, TensorBatchLoader] = {
-            "unlabeled": TensorBatchLoader(splits.train_x, batch_size=self.batch_size, shuffle=True, drop_last=True,
-                                           seed=self.seed, transform=self._shift(self.unlabeled_shift))
+            "unlabeled": TensorBatchLoader(
+                splits.train_x,
+                batch_size=self.batch_size,
+                shuffle=True,
+                drop_last=True,
+                seed=self.seed,
+                transform=self._shift(self.unlabeled_shift),
+            )
         }
-        if self.unlabeled_index:  # the same order as the images: the loaders' permutations depend on seed and epoch only
+        if (
+            self.unlabeled_index
+        ):  # the same order as the images: the loaders' permutations depend on seed and epoch only
             loaders["unlabeled_index"] = TensorBatchLoader(
-                torch.arange(splits.train_x.shape[0]), batch_size=self.batch_size, shuffle=True, drop_last=True,
+                torch.arange(splits.train_x.shape[0]),
+                batch_size=self.batch_size,
+                shuffle=True,
+                drop_last=True,
                 seed=self.seed,
             )
         idx = self.labeled_indices
         if idx.numel() > 0:
             loaders["labeled"] = TensorBatchLoader(
-                splits.train_x[idx], splits.train_y[idx],
-                batch_size=min(self.labeled_batch_size, idx.numel()), shuffle=True, drop_last=True, seed=self.seed + 1,
+                splits.train_x[idx],
+                splits.train_y[idx],
+                batch_size=min(self.labeled_batch_size, idx.numel()),
+                shuffle=True,
+                drop_last=True,
+                seed=self.seed + 1,
                 transform=self._shift(self.labeled_shift),
             )
         return CombinedLoader(loaders, mode="max_size_cycle")
@@ -261,8 +285,10 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
         """(C, H, W) of one example as an image file: ``image_shape`` itself for image data; subclasses whose
         examples are flattened images say their native shape."""
         if len(self.image_shape) != 3:
-            raise ValueError(f"{type(self).__name__} has examples of shape {self.image_shape}, not images: give "
-                             "predict_input as an .npy/.npz array of that shape.")
+            raise ValueError(
+                f"{type(self).__name__} has examples of shape {self.image_shape}, not images: give "
+                "predict_input as an .npy/.npz array of that shape."
+            )
         return tuple(self.image_shape)  # type: ignore[return-value]
 
     def file_image_size(self) -> Tuple[int, ...]:
@@ -289,8 +315,10 @@ class BaseSemiSupervisedDataModule(pl.LightningDataModule):
             raise ValueError(f"{option}: {path!r} is neither a folder of images nor an .npy/.npz array.")
         per_example = math.prod(self.image_shape)
         if x.shape[0] == 0 or x[0].numel() != per_example:
-            raise ValueError(f"{option}: {path!r} holds examples of shape {tuple(x.shape[1:])}, but the model takes "
-                             f"{self.image_shape} ({per_example} values each).")
+            raise ValueError(
+                f"{option}: {path!r} holds examples of shape {tuple(x.shape[1:])}, but the model takes "
+                f"{self.image_shape} ({per_example} values each)."
+            )
         self.predict_x, self.predict_ids = x.reshape(-1, *self.image_shape), ids
 
     def _require_setup(self) -> Splits:

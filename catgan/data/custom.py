@@ -44,9 +44,11 @@ from catgan.data.base import BaseSemiSupervisedDataModule, Splits, balanced_labe
 
 Items = Union[Tensor, List[str]]  # images in memory, or image file paths decoded in setup
 Part = Tuple[Items, Tensor]  # (items, labels (N,) int64, -1 = unlabeled)
-NO_SOURCE = ("SemiSupervisedDataModule needs data: give arrays (x and y, or npz), torch data sets (labeled and/or "
-             "unlabeled), or image files (labeled_images and/or unlabeled_images); or subclass it and override "
-             "image_shape, num_classes and load_splits.")
+NO_SOURCE = (
+    "SemiSupervisedDataModule needs data: give arrays (x and y, or npz), torch data sets (labeled and/or "
+    "unlabeled), or image files (labeled_images and/or unlabeled_images); or subclass it and override "
+    "image_shape, num_classes and load_splits."
+)
 
 
 class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
@@ -150,7 +152,11 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
 
     def load_splits(self) -> Splits:
         tensors = []
-        for name, option in (("train", "labeled_images/unlabeled_images"), ("val", "val_images"), ("test", "test_images")):
+        for name, option in (
+            ("train", "labeled_images/unlabeled_images"),
+            ("val", "val_images"),
+            ("test", "test_images"),
+        ):
             items, labels = self._parts[name]
             if isinstance(items, list):
                 items = image_files.load_images(items, self.image_shape, self.grayscale, self.image_size, option)
@@ -197,13 +203,17 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             train_x.append(images)
             train_y.append(torch.full((images.shape[0],), -1, dtype=torch.long))
         if len(train_x) == 2 and train_x[0].shape[1:] != train_x[1].shape[1:]:
-            raise ValueError(f"labeled images are {tuple(train_x[0].shape[1:])} but unlabeled images are "
-                             f"{tuple(train_x[1].shape[1:])}: give images of one shape.")
+            raise ValueError(
+                f"labeled images are {tuple(train_x[0].shape[1:])} but unlabeled images are "
+                f"{tuple(train_x[1].shape[1:])}: give images of one shape."
+            )
         if not train_x:
             raise ValueError("data sets: give labeled and/or unlabeled training data, not only val/test.")
-        parts = {"train": (torch.cat(train_x), torch.cat(train_y)),
-                 "val": dataset_tensors(val, "val", with_labels=True) if val is not None else None,
-                 "test": dataset_tensors(test, "test", with_labels=True) if test is not None else None}
+        parts = {
+            "train": (torch.cat(train_x), torch.cat(train_y)),
+            "val": dataset_tensors(val, "val", with_labels=True) if val is not None else None,
+            "test": dataset_tensors(test, "test", with_labels=True) if test is not None else None,
+        }
         self._settle_num_classes([p[1] for p in parts.values() if p is not None])
         for name, part in parts.items():
             if part is not None:
@@ -213,8 +223,11 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
 
     def _read_image_files(self, labeled_images, unlabeled_images, val_images, test_images) -> Dict[str, Optional[Part]]:
         named = {}  # part -> (paths, label names, option)
-        for name, source, option in (("train", labeled_images, "labeled_images"), ("val", val_images, "val_images"),
-                                     ("test", test_images, "test_images")):
+        for name, source, option in (
+            ("train", labeled_images, "labeled_images"),
+            ("val", val_images, "val_images"),
+            ("test", test_images, "test_images"),
+        ):
             if source is not None:
                 named[name] = (*image_files.read_labeled_images(str(source), option), option)
         if "train" not in named and unlabeled_images is None:
@@ -225,8 +238,10 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             labels = []
             for path, label in zip(paths, names):
                 if label not in index:
-                    raise ValueError(f"{option}: image {path!r} has label {label!r}, which is not one of the classes "
-                                     f"{self.class_names} (num_classes={self.num_classes}).")
+                    raise ValueError(
+                        f"{option}: image {path!r} has label {label!r}, which is not one of the classes "
+                        f"{self.class_names} (num_classes={self.num_classes})."
+                    )
                 labels.append(index[label])
             parts[name] = (paths, torch.tensor(labels, dtype=torch.long))
         if unlabeled_images is not None:
@@ -247,8 +262,10 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             self.class_names = sorted(set(label_lists.get("train", written)))
             self._num_classes = self._num_classes or len(self.class_names)
             if len(self.class_names) != self.num_classes:
-                raise ValueError(f"the labeled images have {len(self.class_names)} classes {self.class_names} but "
-                                 f"num_classes={self.num_classes}: make them agree, or give classes.")
+                raise ValueError(
+                    f"the labeled images have {len(self.class_names)} classes {self.class_names} but "
+                    f"num_classes={self.num_classes}: make them agree, or give classes."
+                )
         if self.num_classes is None:
             raise ValueError("no labeled images: give num_classes (the number of clusters/classes to learn).")
         return {name: k for k, name in enumerate(self.class_names)}
@@ -267,9 +284,12 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
         if bad.numel():
             i, classes = int(bad[0]), f"the classes 0..{self.num_classes - 1} (num_classes={self.num_classes})"
             if part == "train":
-                raise ValueError(f"{where(i)} has label {int(labels[i])}, outside {classes}; -1 marks unlabeled examples.")
-            raise ValueError(f"{where(i)} has label {int(labels[i])}: validation and test examples need labels from "
-                             f"{classes}.")
+                raise ValueError(
+                    f"{where(i)} has label {int(labels[i])}, outside {classes}; -1 marks unlabeled examples."
+                )
+            raise ValueError(
+                f"{where(i)} has label {int(labels[i])}: validation and test examples need labels from {classes}."
+            )
 
     def _check_every_class_has_a_label(self, train_y: Tensor) -> None:
         counts = torch.bincount(train_y[train_y >= 0], minlength=self.num_classes)
@@ -279,8 +299,10 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             return  # unsupervised: clusters only
         for k in torch.nonzero(counts == 0, as_tuple=False).flatten().tolist():
             name = f"{self.class_names[k]!r} (index {k})" if self.class_names else str(k)
-            raise ValueError(f"class {name} has no labeled training example; every one of the {self.num_classes} "
-                             f"classes needs at least one. Add labeled examples of it, or fix num_classes/classes.")
+            raise ValueError(
+                f"class {name} has no labeled training example; every one of the {self.num_classes} "
+                f"classes needs at least one. Add labeled examples of it, or fix num_classes/classes."
+            )
 
     # -- validation/test hold-out and shapes --------------------------------------------------------
     def _hold_out(self, parts: Dict[str, Optional[Part]]) -> Dict[str, Part]:
@@ -289,15 +311,19 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
         labeled = torch.nonzero(labels >= 0, as_tuple=False).flatten()
         sizes = [self._hold_out_count(name, labeled.numel()) for name in missing]
         if missing and sum(sizes) > 0 and labeled.numel() == 0:
-            raise ValueError(f"no labeled training examples to hold out {' and '.join(missing)} data from: give "
-                             f"{' and '.join(missing)} data, or set {'/'.join(n + '_size' for n in missing)} to 0.")
+            raise ValueError(
+                f"no labeled training examples to hold out {' and '.join(missing)} data from: give "
+                f"{' and '.join(missing)} data, or set {'/'.join(n + '_size' for n in missing)} to 0."
+            )
         try:
             held = self.stratified_split(labels[labeled], sizes, self.split_seed)[:-1] if missing else ()
         except ValueError as error:
             asked = {name: size for name, size in zip(missing, sizes) if size}
-            raise ValueError(f"cannot hold out a stratified split of {asked} examples from the {labeled.numel()} "
-                             f"labeled ones ({error}). Give {' and '.join(asked)} data, or change "
-                             f"{'/'.join(n + '_size' for n in asked)}.") from None
+            raise ValueError(
+                f"cannot hold out a stratified split of {asked} examples from the {labeled.numel()} "
+                f"labeled ones ({error}). Give {' and '.join(asked)} data, or change "
+                f"{'/'.join(n + '_size' for n in asked)}."
+            ) from None
         out = dict(parts)
         keep = torch.ones(labels.numel(), dtype=torch.bool)
         for name, chosen in zip(missing, held):
@@ -310,13 +336,20 @@ class SemiSupervisedDataModule(BaseSemiSupervisedDataModule):
             left = torch.bincount(out["train"][1][out["train"][1] >= 0], minlength=self.num_classes)
             if bool((left == 0).any()):
                 k = int(torch.nonzero(left == 0)[0])
-                raise ValueError(f"holding out {' and '.join(missing)} data leaves class {k} with no labeled training "
-                                 f"example: lower {'/'.join(n + '_size' for n in missing)} or give val/test data.")
+                raise ValueError(
+                    f"holding out {' and '.join(missing)} data leaves class {k} with no labeled training "
+                    f"example: lower {'/'.join(n + '_size' for n in missing)} or give val/test data."
+                )
         return out
 
     def _hold_out_count(self, name: str, num_labeled_examples: int) -> int:
         size = getattr(self, f"{name}_size")
-        if isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0 or (isinstance(size, float) and size >= 1):
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, (int, float))
+            or size < 0
+            or (isinstance(size, float) and size >= 1)
+        ):
             raise ValueError(f"{name}_size must be a fraction in [0, 1) or a count >= 0, got {size!r}.")
         if isinstance(size, float):
             return max(self.num_classes, round(size * num_labeled_examples)) if size > 0 else 0

@@ -36,8 +36,15 @@ class DigitsDataModule(BaseSemiSupervisedDataModule):
         val_per_split: bool = False,
     ) -> None:
         self.flatten, self.val_per_split = flatten, bool(val_per_split)
-        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size,
-                         labeled_shift=labeled_shift, unlabeled_shift=unlabeled_shift)
+        super().__init__(
+            num_labeled,
+            seed,
+            batch_size,
+            labeled_batch_size,
+            eval_batch_size,
+            labeled_shift=labeled_shift,
+            unlabeled_shift=unlabeled_shift,
+        )
         self.val_size, self.test_size, self.split_seed = val_size, test_size, split_seed
 
     @property

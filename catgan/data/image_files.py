@@ -62,8 +62,10 @@ def read_class_folders(root: str, option: str) -> Tuple[List[str], List[str]]:
         try:
             found = list_images(folder, option)
         except ValueError:
-            raise ValueError(f"{option}: class folder {folder!r} holds no images: every class needs at least one "
-                             f"labeled example (add images or remove the folder).") from None
+            raise ValueError(
+                f"{option}: class folder {folder!r} holds no images: every class needs at least one "
+                f"labeled example (add images or remove the folder)."
+            ) from None
         paths += found
         names += [name] * len(found)
     return paths, names
@@ -111,8 +113,9 @@ def open_image(path: str, grayscale: bool, option: str):
         with Image.open(path) as image:
             return image.convert("L" if grayscale else "RGB")
     except Exception as error:  # PIL raises UnidentifiedImageError, OSError, SyntaxError, ...
-        raise ValueError(f"{option}: cannot read image {path!r} ({type(error).__name__}: {error}). "
-                         f"Fix or remove the file.") from None
+        raise ValueError(
+            f"{option}: cannot read image {path!r} ({type(error).__name__}: {error}). Fix or remove the file."
+        ) from None
 
 
 def check_image_size(image_size: ImageSize) -> Optional[Tuple[int, ...]]:
@@ -145,8 +148,9 @@ def image_shape_of(path: str, grayscale: bool, size: Optional[Tuple[int, ...]], 
     return channels, height, width
 
 
-def load_images(paths: Sequence[str], shape: Tuple[int, int, int], grayscale: bool,
-                size: Optional[Tuple[int, ...]], option: str) -> Tensor:
+def load_images(
+    paths: Sequence[str], shape: Tuple[int, int, int], grayscale: bool, size: Optional[Tuple[int, ...]], option: str
+) -> Tensor:
     """Decode ``paths`` into (N, C, H, W) floats in [0, 1]; every image must come out as ``shape``."""
     from torchvision.transforms import functional as TF
 

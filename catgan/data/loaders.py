@@ -46,8 +46,16 @@ class TensorBatchLoader:
             augmentation), with a generator seeded by the batch's position.
     """
 
-    def __init__(self, *tensors: Tensor, batch_size: int, shuffle: bool = False, drop_last: bool = False,
-                 seed: int = 0, shard: bool = True, transform: Optional[Transform] = None) -> None:
+    def __init__(
+        self,
+        *tensors: Tensor,
+        batch_size: int,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int = 0,
+        shard: bool = True,
+        transform: Optional[Transform] = None,
+    ) -> None:
         if not tensors or any(t.shape[0] != tensors[0].shape[0] for t in tensors):
             raise ValueError("TensorBatchLoader needs tensors with the same first dimension.")
         if batch_size < 1:
@@ -63,7 +71,7 @@ class TensorBatchLoader:
     batch_sampler = None  # read by Lightning next to ``sampler``
 
     @property
-    def sampler(self) -> "TensorBatchLoader":
+    def sampler(self) -> TensorBatchLoader:
         """Lightning calls ``dataloader.sampler.set_epoch(epoch)`` at every epoch start."""
         return self
 
@@ -90,14 +98,16 @@ class TensorBatchLoader:
     def _order(self) -> Tensor:
         n = self.num_examples
         if self.shuffle:
-            generator = torch.Generator().manual_seed(((self.seed * 1_000_003 + self.epoch) * 1_000_003 + self.cycle) % 2**63)
+            generator = torch.Generator().manual_seed(
+                ((self.seed * 1_000_003 + self.epoch) * 1_000_003 + self.cycle) % 2**63
+            )
             order = torch.randperm(n, generator=generator)
         else:
             order = torch.arange(n)
         rank, world = _rank_and_world() if self.shard else (0, 1)
         if world > 1:
             share = n // world
-            order = order[rank * share:(rank + 1) * share]
+            order = order[rank * share : (rank + 1) * share]
         return order
 
     def _batch_generator(self, i: int) -> torch.Generator:
@@ -115,7 +125,7 @@ class TensorBatchLoader:
         batch_size = self._batch_size()
         try:
             for i in range(start, len(self)):
-                index = order[i * batch_size:(i + 1) * batch_size]
+                index = order[i * batch_size : (i + 1) * batch_size]
                 self._served = i + 1
                 items = tuple(t[index] for t in self.tensors)
                 if self.transform is not None:

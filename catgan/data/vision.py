@@ -48,8 +48,15 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
         if not isinstance(val_size, int) or val_size < 0:
             raise ValueError(f"val_size must be an integer >= 0 (0 = no validation split), got {val_size!r}.")
         self.flatten = flatten
-        super().__init__(num_labeled, seed, batch_size, labeled_batch_size, eval_batch_size,
-                         labeled_shift=labeled_shift, unlabeled_shift=unlabeled_shift)
+        super().__init__(
+            num_labeled,
+            seed,
+            batch_size,
+            labeled_batch_size,
+            eval_batch_size,
+            labeled_shift=labeled_shift,
+            unlabeled_shift=unlabeled_shift,
+        )
         self.data_dir, self.download = str(data_dir), download
         self.val_size, self.split_seed = val_size, split_seed
 
@@ -74,9 +81,11 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
             return self.make_dataset(cls, train)
         except (RuntimeError, OSError) as error:  # not found / corrupted, or a failed download (URLError)
             if self.download:
-                raise RuntimeError(f"Downloading {self.dataset_name} into {folder} failed ({error}). Check the "
-                                   f"network, or put the files there yourself and retry (download: true verifies "
-                                   f"them offline).") from error
+                raise RuntimeError(
+                    f"Downloading {self.dataset_name} into {folder} failed ({error}). Check the "
+                    f"network, or put the files there yourself and retry (download: true verifies "
+                    f"them offline)."
+                ) from error
             raise FileNotFoundError(
                 f"{self.dataset_name} was not found under data_dir={os.path.abspath(self.data_dir)!s} (expected in "
                 f"{folder}). Set download: true (--data.download true) to fetch it, or point --data.data_dir at "
@@ -106,8 +115,14 @@ class TorchvisionDataModule(BaseSemiSupervisedDataModule):
         test_x, test_y = self.to_tensors(self._dataset(train=False))
         val, train = self.stratified_split(train_y, (self.val_size,), self.split_seed)
         shape = self.image_shape
-        return Splits(train_x[train].reshape(-1, *shape), train_y[train], train_x[val].reshape(-1, *shape),
-                      train_y[val], test_x.reshape(-1, *shape), test_y)
+        return Splits(
+            train_x[train].reshape(-1, *shape),
+            train_y[train],
+            train_x[val].reshape(-1, *shape),
+            train_y[val],
+            test_x.reshape(-1, *shape),
+            test_y,
+        )
 
 
 class MNISTDataModule(TorchvisionDataModule):
@@ -144,8 +159,9 @@ class SVHNDataModule(TorchvisionDataModule):
     files_subdir = "SVHN"
 
     def make_dataset(self, cls, train: bool):
-        return cls(os.path.join(self.data_dir, self.files_subdir), split="train" if train else "test",
-                   download=self.download)
+        return cls(
+            os.path.join(self.data_dir, self.files_subdir), split="train" if train else "test", download=self.download
+        )
 
     def to_tensors(self, dataset) -> Tuple[Tensor, Tensor]:
         x = torch.as_tensor(dataset.data).float().div_(255.0).contiguous()  # (N, 3, 32, 32) already

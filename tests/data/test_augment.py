@@ -35,7 +35,9 @@ def test_random_shift_matches_a_slicing_reference_for_colour_images_of_any_shape
     for i in range(16):
         expected = torch.zeros(3, 5, 7)
         r, c = int(dy[i]), int(dx[i])  # pixel (h, w) moves to (h + r, w + c)
-        expected[:, max(r, 0):5 + min(r, 0), max(c, 0):7 + min(c, 0)] = x[i, :, max(-r, 0):5 - max(r, 0), max(-c, 0):7 - max(c, 0)]
+        expected[:, max(r, 0) : 5 + min(r, 0), max(c, 0) : 7 + min(c, 0)] = x[
+            i, :, max(-r, 0) : 5 - max(r, 0), max(-c, 0) : 7 - max(c, 0)
+        ]
         assert torch.equal(out[i], expected), (i, r, c)
 
 

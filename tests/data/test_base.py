@@ -16,11 +16,14 @@ def test_balanced_label_indices_are_balanced_seeded_and_distinct():
     assert not torch.equal(a, balanced_label_indices(labels, 30, 3, seed=1))
 
 
-@pytest.mark.parametrize("num_labeled, message", [
-    (-10, "integer >= 0"),
-    (55, "not divisible by the 10 classes"),
-    (5000, "exceeds the"),
-])
+@pytest.mark.parametrize(
+    "num_labeled, message",
+    [
+        (-10, "integer >= 0"),
+        (55, "not divisible by the 10 classes"),
+        (5000, "exceeds the"),
+    ],
+)
 def test_bad_num_labeled_is_a_clear_error(num_labeled, message):
     with pytest.raises(ValueError, match=message):
         dm = DigitsDataModule(num_labeled=num_labeled)

@@ -19,11 +19,35 @@ from tests.data.test_custom import CLASSES, EXAMPLE_CONFIG, pattern, write_image
 def test_predict_input_needs_no_training_folders_and_the_test_split_without_them_names_the_fix(run_cli, tmp_path):
     labeled, unlabeled = write_image_folder(tmp_path / "images", per_class=4, num_unlabeled=6)
     # grayscale 16x16 PNGs resized to 6x6: prediction must decode new images with the training data's channels and size
-    data = ["--data.labeled_images", labeled, "--data.unlabeled_images", unlabeled, "--data.image_size", "6",
-            "--data.grayscale", "true", "--data.batch_size", "8", "--data.labeled_batch_size", "4",
-            "--data.val_size", "0", "--data.test_size", "3"]
-    run_cli("fit", "--config", EXAMPLE_CONFIG, *data, "--trainer.max_steps", "2", "--test_after_fit", "false",
-            logger="false")
+    data = [
+        "--data.labeled_images",
+        labeled,
+        "--data.unlabeled_images",
+        unlabeled,
+        "--data.image_size",
+        "6",
+        "--data.grayscale",
+        "true",
+        "--data.batch_size",
+        "8",
+        "--data.labeled_batch_size",
+        "4",
+        "--data.val_size",
+        "0",
+        "--data.test_size",
+        "3",
+    ]
+    run_cli(
+        "fit",
+        "--config",
+        EXAMPLE_CONFIG,
+        *data,
+        "--trainer.max_steps",
+        "2",
+        "--test_after_fit",
+        "false",
+        logger="false",
+    )
     ckpt = str(tmp_path / "checkpoints" / "last.ckpt")
     new = tmp_path / "new"
     os.makedirs(new)
@@ -39,8 +63,16 @@ def test_predict_input_needs_no_training_folders_and_the_test_split_without_them
 
     shutil.move(str(tmp_path / "images"), str(tmp_path / "moved"))
     out = tmp_path / "predictions.csv"
-    cli = run_cli("predict", "--ckpt_path", ckpt, "--predict_input", str(new), "--prediction_writer.path", str(out),
-                  logger="false")
+    cli = run_cli(
+        "predict",
+        "--ckpt_path",
+        ckpt,
+        "--predict_input",
+        str(new),
+        "--prediction_writer.path",
+        str(out),
+        logger="false",
+    )
     assert isinstance(cli.datamodule, PredictInputDataModule)
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -52,9 +84,12 @@ def test_predict_input_needs_no_training_folders_and_the_test_split_without_them
     assert [r["prediction"] for r in rows] == [names[k] for k in expected.argmax(1).tolist()]
 
     out.unlink()
-    with pytest.raises(SystemExit, match=r"labeled_images: '.*images.labeled' does not exist.*Without --predict_input, "
-                                         r"predict classifies its test split.*--predict_input FOLDER_OR_NPY.*"
-                                         r"--data.init_args.labeled_images NEW_PATH"):
+    with pytest.raises(
+        SystemExit,
+        match=r"labeled_images: '.*images.labeled' does not exist.*Without --predict_input, "
+        r"predict classifies its test split.*--predict_input FOLDER_OR_NPY.*"
+        r"--data.init_args.labeled_images NEW_PATH",
+    ):
         run_cli("predict", "--ckpt_path", ckpt, "--prediction_writer.path", str(out), logger="false")
     assert not out.exists()  # stopped before any work
 
@@ -69,8 +104,9 @@ def test_predict_input_needs_no_training_folders_and_the_test_split_without_them
 def test_prediction_settings_of_flattened_digits_decode_files_to_the_models_input():
     digits = DigitsDataModule(flatten=True, num_labeled=None)
     settings = prediction_settings(digits)
-    assert settings == dict(image_shape=[64], num_classes=10, class_names=None, file_image_shape=[1, 8, 8],
-                            file_image_size=[8, 8])
+    assert settings == dict(
+        image_shape=[64], num_classes=10, class_names=None, file_image_shape=[1, 8, 8], file_image_size=[8, 8]
+    )
     data = PredictInputDataModule(**settings, eval_batch_size=3)
     assert data.image_shape == (64,) and data.file_image_shape == (1, 8, 8) and data.file_image_size() == (8, 8)
     data.setup("predict")  # reads nothing

@@ -18,7 +18,7 @@ def write_fake_mnist(root, n_train=200, n_test=50):
         labels = (np.arange(n) % 10).astype(np.uint8)
         images = np.zeros((n, 28, 28), dtype=np.uint8)
         for i, k in enumerate(labels):  # a bright bar whose position encodes the class
-            images[i, 2 + 2 * k: 4 + 2 * k, 4:24] = 255
+            images[i, 2 + 2 * k : 4 + 2 * k, 4:24] = 255
         images = np.clip(images.astype(int) + rng.integers(0, 30, images.shape), 0, 255).astype(np.uint8)
         (raw / f"{prefix}-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 2051, n, 28, 28) + images.tobytes())
         (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(struct.pack(">II", 2049, n) + labels.tobytes())
@@ -56,8 +56,13 @@ def test_val_size_zero_trains_on_every_training_image_and_skips_validation(tmp_p
     assert dm.splits.train_x.shape == (200, 784) and dm.splits.val_x.shape == (0, 784)
     assert len(dm.val_dataloader()) == 0
     model = SupervisedClassifier(image_shape=(784,), num_classes=10)
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_checkpointing=False,
-                         default_root_dir=str(tmp_path))
+    trainer = pl.Trainer(
+        max_epochs=1,
+        logger=False,
+        enable_progress_bar=False,
+        enable_checkpointing=False,
+        default_root_dir=str(tmp_path),
+    )
     trainer.fit(model, dm)
     assert trainer.global_step == 4 and not any(k.startswith("val/") for k in trainer.callback_metrics)
     with pytest.raises(ValueError, match="val_size"):

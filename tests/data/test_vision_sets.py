@@ -28,7 +28,7 @@ def fake_colour_images(n, seed):
     labels = np.arange(n) % 10
     images = np.random.default_rng(seed).integers(0, 30, (n, 32, 32, 3)).astype(np.uint8)
     for i, k in enumerate(labels):
-        images[i, 2 + 3 * k: 4 + 3 * k, 4:28, 0] = 255
+        images[i, 2 + 3 * k : 4 + 3 * k, 4:28, 0] = 255
     return images, labels
 
 
@@ -57,8 +57,10 @@ def write_fake_svhn(root, n_train=150, n_test=50):
     folder.mkdir(parents=True, exist_ok=True)
     for split, n, seed in (("train", n_train, 0), ("test", n_test, 1)):
         images, labels = fake_colour_images(n, seed)
-        savemat(folder / f"{split}_32x32.mat", {"X": images.transpose(1, 2, 3, 0),
-                                                "y": np.where(labels == 0, 10, labels).reshape(-1, 1)})
+        savemat(
+            folder / f"{split}_32x32.mat",
+            {"X": images.transpose(1, 2, 3, 0), "y": np.where(labels == 0, 10, labels).reshape(-1, 1)},
+        )
     return root
 
 
@@ -115,20 +117,30 @@ def test_cifar_with_a_corrupted_file_is_an_error_naming_the_folder(tmp_path):
         CIFAR10DataModule(data_dir=str(tmp_path)).prepare_data()
 
 
-@pytest.mark.parametrize("cls, folder", [(MNISTDataModule, "MNIST"), (FashionMNISTDataModule, "FashionMNIST"),
-                                         (CIFAR10DataModule, "cifar-10-batches-py"), (SVHNDataModule, "SVHN")])
+@pytest.mark.parametrize(
+    "cls, folder",
+    [
+        (MNISTDataModule, "MNIST"),
+        (FashionMNISTDataModule, "FashionMNIST"),
+        (CIFAR10DataModule, "cifar-10-batches-py"),
+        (SVHNDataModule, "SVHN"),
+    ],
+)
 def test_missing_data_without_download_names_the_folder_and_the_flag(cls, folder, tmp_path):
     dm = cls(data_dir=str(tmp_path / "nowhere"), download=False)
     with pytest.raises(FileNotFoundError, match=rf"(?s)nowhere.*{folder}.*download: true"):
         dm.prepare_data()
 
 
-@pytest.mark.parametrize("cls, module, function", [
-    (MNISTDataModule, "mnist", "download_and_extract_archive"),
-    (FashionMNISTDataModule, "mnist", "download_and_extract_archive"),
-    (CIFAR10DataModule, "cifar", "download_and_extract_archive"),
-    (SVHNDataModule, "svhn", "download_url"),
-])
+@pytest.mark.parametrize(
+    "cls, module, function",
+    [
+        (MNISTDataModule, "mnist", "download_and_extract_archive"),
+        (FashionMNISTDataModule, "mnist", "download_and_extract_archive"),
+        (CIFAR10DataModule, "cifar", "download_and_extract_archive"),
+        (SVHNDataModule, "svhn", "download_url"),
+    ],
+)
 def test_a_failed_download_names_the_folder(cls, module, function, tmp_path, monkeypatch):
     import importlib
 
