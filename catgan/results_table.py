@@ -77,16 +77,42 @@ def folder_records(folder: str, files: str = "*.json") -> List[Tuple[str, Dict[s
     return found
 
 
+def override_pairs(tokens: Sequence[str]) -> Dict[str, str]:
+    """CLI overrides as {flag: value}: ``["--a", "1", "--b=2", "--c"]`` -> ``{"--a": "1", "--b": "2", "--c": ""}``."""
+    pairs: Dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        flag, eq, value = tokens[i].partition("=")
+        if not eq and i + 1 < len(tokens) and not tokens[i + 1].startswith("--"):
+            value, i = tokens[i + 1], i + 1
+        pairs[flag] = value
+        i += 1
+    return pairs
+
+
+def claim_overrides(claim: Dict[str, Any]) -> Dict[str, str]:
+    """The claim's ``overrides`` (a command-line string) as {flag: value}; {} without them."""
+    return override_pairs(shlex.split(claim.get("overrides", "")))
+
+
 def claim_errors(claim: Dict[str, Any], root: str = ".") -> Dict[int, float]:
     """Per label split of the claim, the error in % (100 (1 - metric)) of the newest matching record in its folder:
     single fits (restart 0, not stopped early) unless ``ensemble: true`` (the ensemble records) or ``select:
     mutual_information`` (per split, the restart with the highest label-free mutual information,
-    ``catgan.restarts.select_restarts``). A split without a record is an error."""
+    ``catgan.restarts.select_restarts``); with ``overrides``, only records that ran every one of them with the same
+    value. A split without a record is an error."""
     folder = os.path.join(root, RESULTS, claim["folder"])
     wanted = parse_splits(claim["splits"])
     selected = claim.get("select") == "mutual_information"
     newest: Dict[int, Tuple[str, float]] = {}
     found = folder_records(folder, claim.get("files", "*.json"))
+    required = claim_overrides(claim)
+    if required:
+        found = [
+            (name, r)
+            for name, r in found
+            if all(override_pairs(r.get("overrides", [])).get(k) == v for k, v in required.items())
+        ]
     if selected:  # per split, the restart whose D has the highest mutual information on validation images
         from catgan.restarts import select_restarts
 
@@ -105,7 +131,7 @@ def claim_errors(claim: Dict[str, Any], root: str = ".") -> Dict[int, float]:
     if missing:
         raise ValueError(
             f"claims: {claim['method']!r} ({claim['task']}): no record with {claim['metric']} for splits {missing} "
-            f"in {os.path.join(RESULTS, claim['folder'])}"
+            f"in {os.path.join(RESULTS, claim['folder'])}" + (f" that ran {claim['overrides']}" if required else "")
         )
     return {s: newest[s][1] for s in wanted}
 
@@ -137,8 +163,10 @@ def readme_table(claims: List[Dict[str, Any]], root: str = ".", results_link: st
         config = (
             os.path.relpath(claim["config"], "configs") if claim["config"].startswith("configs/") else claim["config"]
         )
+        changed = ", ".join(f"`{k.rsplit('.', 1)[-1]}: {v}`" for k, v in claim_overrides(claim).items())
+        config = f"`{config}`" + (f" with {changed}" if changed else "")
         lines.append(
-            f"| {claim['task']} | {claim['method']} | `{config}` | "
+            f"| {claim['task']} | {claim['method']} | {escape(config)} | "
             f"{mean_std(list(errors.values()))} ({split_text(errors)}) | {claim['published']} | "
             f"[{claim['folder']}]({results_link}/{claim['folder']}/) |"
         )

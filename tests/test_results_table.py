@@ -68,6 +68,25 @@ def test_a_row_can_keep_per_split_the_restart_with_the_highest_mutual_informatio
     assert selected == pytest.approx({0: 20.0, 1: 30.0})  # split 0: restart 1 (MI 2.1), split 1: restart 0 (MI 2.2)
 
 
+def test_a_row_with_overrides_counts_only_the_records_that_ran_them(tmp_path):
+    folder = tmp_path / "docs" / "results" / "ladder"
+    for seed, acc, overrides in (
+        (0, 0.97, ["--torch_threads", "1", "--model.init_args.feature_matching_weight", "0"]),
+        (1, 0.95, ["--model.init_args.feature_matching_weight=0"]),
+        (1, 0.99, ["--model.init_args.feature_matching_weight", "1"]),  # newer, but another rung
+        (2, 0.99, []),
+    ):
+        record = {"config": "c.yaml", "seed": seed, "date": str(acc), "metrics": {"test/acc": acc}}
+        write(folder, f"r_seed{seed}_{acc}.json", dict(record, overrides=overrides))
+    claim = {"task": "T", "method": "M", "config": "configs/c.yaml", "folder": "ladder", "metric": "test/acc"}
+    claim.update(splits="0-1", published="–", overrides="--model.init_args.feature_matching_weight 0")
+    assert claim_errors(claim, str(tmp_path)) == pytest.approx({0: 3.0, 1: 5.0})
+    row = readme_table([claim], str(tmp_path)).splitlines()[2]
+    assert row.startswith("| T | M | `c.yaml` with `feature_matching_weight: 0` | 4.00 ± 1.41 % (0–1) |")
+    with pytest.raises(ValueError, match=r"splits \[2\] in .* that ran --model.init_args.feature_matching_weight 0"):
+        claim_errors(dict(claim, splits="0-2"), str(tmp_path))
+
+
 def test_the_table_goes_between_the_markers_and_a_readme_without_them_is_refused():
     readme = "intro\n<!-- results-table:start -->\nold\n<!-- results-table:end -->\nrest\n"
     assert (
