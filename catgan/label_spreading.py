@@ -8,7 +8,7 @@ weight ``w`` asked for; ``w = 0`` is D alone.
 
     from catgan.run_folders import load_checkpoint_datamodule, load_checkpoint_model
     model, data = load_checkpoint_model(path), load_checkpoint_datamodule(path)
-    errors = spread_through_features(model, data, split="val", neighbors=10, alpha=0.2)
+    errors = spread_through_features(model, data, split="val", neighbors=10, alpha=0.99)
     # {"0": D's error, "0.5": ..., "1": label spreading alone}
 
 ``scripts/spread_labels.py`` runs it on checkpoints and writes a record.
@@ -46,7 +46,7 @@ def discriminator_features(model: nn.Module, x: Tensor, batch_size: int = 1000) 
 
 
 def spread_labels(
-    features: Tensor, labeled_index: Tensor, labels: Tensor, num_classes: int, neighbors: int = 10, alpha: float = 0.2
+    features: Tensor, labeled_index: Tensor, labels: Tensor, num_classes: int, neighbors: int = 10, alpha: float = 0.99
 ) -> Tensor:
     """(N, K) class distributions of every row of ``features`` (N, F) from the labels (L,) of rows ``labeled_index``
     (L,), spread over the k-NN graph of the unit-length features (cosine neighbours)."""
@@ -62,7 +62,7 @@ def spread_labels(
     unit = torch.nn.functional.normalize(features.float(), dim=1).numpy()  # (N, F)
     target = np.full(unit.shape[0], -1, dtype=np.int64)
     target[labeled_index.numpy()] = labels.numpy()
-    model = LabelSpreading(kernel="knn", n_neighbors=neighbors, alpha=alpha, max_iter=100, n_jobs=1).fit(unit, target)
+    model = LabelSpreading(kernel="knn", n_neighbors=neighbors, alpha=alpha, max_iter=1000, n_jobs=1).fit(unit, target)
     spread = np.zeros((unit.shape[0], num_classes))
     spread[:, model.classes_] = model.label_distributions_  # classes without a label keep probability 0
     return torch.as_tensor(spread, dtype=torch.float32)
@@ -73,7 +73,7 @@ def spread_through_features(
     data,
     split: str = "val",
     neighbors: int = 10,
-    alpha: float = 0.2,
+    alpha: float = 0.99,
     weights: Sequence[float] = (0.0, 0.5, 1.0),
 ) -> Dict[str, float]:
     """Error on ``split`` (``val`` or ``test``) of ``(1 - w) p_D + w p_spread`` for each weight ``w``, keyed by ``w``:

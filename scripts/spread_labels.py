@@ -1,6 +1,6 @@
 """Label spreading through trained discriminators' features (``catgan.label_spreading``), one JSON record per run.
 
-    python scripts/spread_labels.py runs/conv/seed101/ckpt/last.ckpt --split val --neighbors 10 --alpha 0.2 \\
+    python scripts/spread_labels.py runs/conv/seed101/ckpt/last.ckpt --split val --neighbors 10 --alpha 0.99 \\
         --weights 0 0.5 1 --out results/spread.json
 
 For each checkpoint (of ``catgan fit``: its data settings are read from it, so the same label split is rebuilt)
@@ -22,7 +22,13 @@ def main(argv=None) -> dict:
     parser.add_argument("checkpoints", nargs="+", help="checkpoints written by catgan fit")
     parser.add_argument("--split", choices=["val", "test"], default="val")
     parser.add_argument("--neighbors", type=int, default=10, help="k of the k-NN graph")
-    parser.add_argument("--alpha", type=float, default=0.2, help="LabelSpreading's clamping factor, in (0, 1)")
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.99,
+        help="LabelSpreading's alpha in (0, 1): the share of a node's distribution taken from its neighbours at each "
+        "step (Zhou et al.'s 0.99; sklearn's default 0.2 barely leaves the labelled nodes of a large graph)",
+    )
     parser.add_argument(
         "--weights", type=float, nargs="+", default=[0.0, 0.5, 1.0], help="mixing weights w of (1 - w) p_D + w p_spread"
     )

@@ -84,3 +84,18 @@ def test_features_come_from_the_classifying_d_in_eval_mode_and_the_mode_is_resto
     assert d.training
     with pytest.raises(TypeError, match="no features"):
         discriminator_features(nn.Linear(2, 2), x)
+
+
+def test_labels_reach_the_far_end_of_a_long_chain_with_the_default_alpha():
+    # two arcs of 300 points each, far apart in cosine; one label at the start of each arc. The far ends are ~60
+    # hops of the 10-NN graph away: sklearn's default alpha 0.2 stops after a few steps and leaves them unreached
+    # (all-zero rows, argmax class 0), the default alpha 0.99 names every point.
+    theta = torch.linspace(0, 0.6, 300)
+    arc_a = torch.stack([theta.cos(), theta.sin(), torch.zeros(300)], 1)  # (300, 3)
+    arc_b = torch.stack([-theta.cos(), torch.zeros(300), theta.sin()], 1)  # (300, 3)
+    features = torch.cat([arc_a, arc_b])  # (600, 3)
+    labeled, labels = torch.tensor([0, 300]), torch.tensor([0, 1])
+    truth = torch.cat([torch.zeros(300), torch.ones(300)]).long()
+    assert spread_labels(features, labeled, labels, num_classes=2).argmax(1).equal(truth)
+    shallow = spread_labels(features, labeled, labels, num_classes=2, alpha=0.2).argmax(1)
+    assert shallow[300:].eq(0).sum() > 100  # the far end of arc B left unreached
