@@ -29,6 +29,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--threshold", type=float, default=None, help="show the first epoch at or below this (%%)")
     parser.add_argument("--files", default="*.json", help="a glob of record names within the folder")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.last < 1:
+        parser.error(f"--last is a number of epochs >= 1, got {args.last}")
     if not os.path.isdir(args.folder):
         parser.error(f"{args.folder} is not a folder of run records")
     newest = {}

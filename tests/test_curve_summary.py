@@ -50,3 +50,11 @@ def test_the_script_prints_one_row_per_split_from_the_newest_record(tmp_path, ca
     assert load_script("curve_summary").main([str(tmp_path), "--at", "1", "--threshold", "2.5"]) == 0
     out = capsys.readouterr().out
     assert "| 0 | 1.00 % |" in out and "| 1 | 3.00 % |" in out and "worst split 1: 3.00 %" in out
+
+
+def test_the_script_refuses_a_missing_folder_and_a_non_positive_last(tmp_path, capsys):
+    script = load_script("curve_summary")
+    for argv, message in (([str(tmp_path / "nope")], "not a folder"), ([str(tmp_path), "--last", "0"], "--last")):
+        with pytest.raises(SystemExit):
+            script.main(argv)
+        assert message in capsys.readouterr().err
