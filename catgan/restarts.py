@@ -19,7 +19,7 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
-from catgan.runs import load_records, relative, run_configs, run_stem, write_record
+from catgan.runs import load_records, new_record_name, relative, run_configs, run_stem, write_record
 
 ENSEMBLE_METRICS = ("val/acc", "test/acc")
 
@@ -149,6 +149,6 @@ def ensemble_records(
         if command:
             record["command"] = command
         stem = f"{run_stem(relative(first['config']), first['seed'])}_ensemble{len(group)}"
-        write_record(record, out_dir, f"{stem}_{int(time.time())}.json")
+        write_record(record, out_dir, new_record_name(out_dir, stem))
         ensembles.append(record)
     return ensembles

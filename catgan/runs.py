@@ -300,7 +300,7 @@ def run_config(
         record["probs_file"] = f"{stem}_probs.pt"
         save_class_probabilities(cli, os.path.join(out_dir, record["probs_file"]))
     if out_dir:
-        write_record(record, out_dir, f"{stem}_{int(time.time())}.json")
+        write_record(record, out_dir, new_record_name(out_dir, stem))
     return record
 
 
@@ -352,6 +352,17 @@ def dumps(record: Dict[str, Any]) -> str:
         else:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def new_record_name(out_dir: str, stem: str) -> str:
+    """``<stem>_<unix time>.json``, or ``<stem>_<unix time>_2.json``, ... where a record written within the same
+    second already has that name (it would otherwise be replaced)."""
+    name = f"{stem}_{int(time.time())}"
+    candidate, copy = f"{name}.json", 1
+    while os.path.exists(os.path.join(out_dir, candidate)):
+        copy += 1
+        candidate = f"{name}_{copy}.json"
+    return candidate
 
 
 def write_record(record: Dict[str, Any], out_dir: str, name: str) -> str:

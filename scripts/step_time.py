@@ -155,7 +155,7 @@ def main() -> None:
 
 def write_step_record(args: argparse.Namespace, rows: List[dict], timed: int) -> None:
     """One JSON record of the measurement: config and its blob hash, the settings, each variant's times."""
-    from catgan.runs import config_sha, relative, versions, write_record
+    from catgan.runs import config_sha, new_record_name, relative, versions, write_record
 
     record = {
         "config": relative(args.config),
@@ -172,7 +172,7 @@ def write_step_record(args: argparse.Namespace, rows: List[dict], timed: int) ->
         "command": "python scripts/step_time.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     }
     stem = os.path.splitext(os.path.basename(args.config))[0]
-    print(f"step_time: wrote {write_record(record, args.out, f'{stem}_step_time_{int(time.time())}.json')}")
+    print(f"step_time: wrote {write_record(record, args.out, new_record_name(args.out, f'{stem}_step_time'))}")
 
 
 if __name__ == "__main__":

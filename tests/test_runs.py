@@ -6,7 +6,7 @@ import os
 import shlex
 import subprocess
 
-from catgan.runs import blob_sha, dumps, load_records, relative, run_config
+from catgan.runs import blob_sha, dumps, load_records, new_record_name, relative, run_config, write_record
 from tests.conftest import CONFIGS, REPO
 
 CONFIG = os.path.join(CONFIGS, "digits_catgan.yaml")
@@ -60,3 +60,13 @@ def test_load_records_keeps_the_newest_record_per_seed_and_restart(tmp_path):
     records = load_records(str(tmp_path), "configs/x.yaml")
     assert [(r["seed"], r["metrics"]["test/acc"]) for r in records] == [(0, 0.6), (1, 0.7)]
     assert load_records(str(tmp_path), "configs/y.yaml") == []
+
+
+def test_records_written_within_one_second_keep_each_other(tmp_path, monkeypatch):
+    monkeypatch.setattr("catgan.runs.time.time", lambda: 1796701064.7)
+    for acc in (0.5, 0.6, 0.7):
+        write_record({"metrics": {"test/acc": acc}}, str(tmp_path), new_record_name(str(tmp_path), "x_seed0"))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["x_seed0_1796701064.json", "x_seed0_1796701064_2.json", "x_seed0_1796701064_3.json"]
+    accs = [json.loads((tmp_path / n).read_text())["metrics"]["test/acc"] for n in names]
+    assert accs == [0.5, 0.6, 0.7]
