@@ -22,6 +22,7 @@ from typing import Dict, List
 import lightning.pytorch as pl
 import torch
 
+from catgan.extra_averages import extra_classifiers
 from catgan.metrics import clustering_accuracy
 
 
@@ -74,9 +75,10 @@ class LearningCurve(pl.Callback):
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.sanity_checking:  # only epochs that validated get val numbers (no stale values)
             self._val = {
-                name: float(trainer.callback_metrics[name])
-                for name in ("val/acc", "val/cluster_acc", "val/cluster_acc_majority", "val/acc_raw")
-                if name in trainer.callback_metrics
+                name: float(value)
+                for name, value in trainer.callback_metrics.items()
+                if name in ("val/acc", "val/cluster_acc", "val/cluster_acc_majority", "val/acc_raw")
+                or name.startswith("val/acc_ema_")  # catgan.extra_averages.DiscriminatorAverages
             }
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
@@ -88,13 +90,16 @@ class LearningCurve(pl.Callback):
     @torch.no_grad()
     def test_accuracy(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Dict[str, float]:
         """Accuracy and clustering accuracy of D's argmax on the test split, with D in eval mode (the averaged D
-        when the module keeps one; then also ``test/acc_raw``, the D being trained)."""
+        when the module keeps one; then also ``test/acc_raw``, the D being trained, and ``test/acc_ema_<decay>`` per
+        average a ``DiscriminatorAverages`` callback keeps)."""
         loader = trainer.datamodule.test_dataloader()
         was_training = pl_module.training
         pl_module.eval()
         try:
             raw = getattr(pl_module, "classifying_discriminator", None) is not getattr(pl_module, "discriminator", None)
+            extra = extra_classifiers(trainer)
             preds, raw_preds, targets = [], [], []
+            extra_preds: Dict[str, list] = {name: [] for name, _ in extra}
             # under the trainer's precision (bf16 autocast for bf16-mixed), as the CLI's test after fit
             with torch.no_grad(), trainer.precision_plugin.test_step_context():
                 for x, y in loader:
@@ -102,6 +107,9 @@ class LearningCurve(pl.Callback):
                     preds.append(pl_module.classify(x).argmax(dim=1).cpu())  # (B,)
                     if raw:
                         raw_preds.append(pl_module.discriminator(x).argmax(dim=1).cpu())
+                    for name, network in extra:
+                        network.eval()
+                        extra_preds[name].append(network(x).argmax(dim=1).cpu())
                     targets.append(y.cpu())
         finally:
             pl_module.train(was_training)
@@ -115,6 +123,8 @@ class LearningCurve(pl.Callback):
             result["test/cluster_acc_majority"] = float(clustering_accuracy(preds, targets, k, c, mapping="majority"))
         if raw_preds and k == c:
             result["test/acc_raw"] = float((torch.cat(raw_preds) == targets).float().mean())
+        for name, found in extra_preds.items():
+            result[f"test/acc_{name}"] = float((torch.cat(found) == targets).float().mean())
         return result
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
