@@ -23,29 +23,33 @@ from torch import nn
 from catgan.modules.averaging import averaged_copy
 
 
-def decay_name(decay: float) -> str:
-    """The metric suffix of a decay: ``ema_0.9999``."""
-    return f"ema_{decay:g}"
+def decay_name(decay: float, warm_up: bool = True) -> str:
+    """The metric suffix of a decay: ``ema_0.9999``, or ``ema_0.9999_no_warm_up`` for an average without warm-up."""
+    return f"ema_{decay:g}" + ("" if warm_up else "_no_warm_up")
 
 
 class DiscriminatorAverages(pl.Callback):
     """One average of D per decay in ``decays`` (each in (0, 1)), updated after every step of D's optimizer (the
-    trainer's first), scored as ``<stage>/acc_ema_<decay>`` on the validation and test splits."""
+    trainer's first), scored as ``<stage>/acc_ema_<decay>`` on the validation and test splits. ``warm_up``: the rate
+    warms up as the module's, min(decay, (1 + n) / (10 + n)) at update n, which caps it below 0.9997 for the first
+    30,000 steps (decays above that cap are then the same average); False: the decay from the first update on
+    (after copying the first weights), named ``acc_ema_<decay>_no_warm_up``."""
 
-    def __init__(self, decays: Sequence[float]) -> None:
+    def __init__(self, decays: Sequence[float], warm_up: bool = True) -> None:
         decays = [float(d) for d in decays]
         if not decays or any(not 0.0 < d < 1.0 for d in decays) or len(set(decays)) != len(decays):
             raise ValueError(
                 f"DiscriminatorAverages: decays must be distinct numbers in (0, 1), e.g. [0.9999], got {decays}."
             )
         self.decays = decays
+        self.warm_up = bool(warm_up)
         self.averages: Dict[float, nn.Module] = {}
         self._pending: Dict[str, dict] = {}  # states from a checkpoint, loaded once the averages exist
         self._hook = None
 
     @property
     def state_key(self) -> str:
-        return f"DiscriminatorAverages{self.decays}"
+        return f"DiscriminatorAverages{self.decays}" + ("" if self.warm_up else "_no_warm_up")
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         discriminator = getattr(pl_module, "discriminator", None)
@@ -55,7 +59,9 @@ class DiscriminatorAverages(pl.Callback):
                 "drop the callback for this model."
             )
         if not self.averages:
-            self.averages = {d: averaged_copy(discriminator, d, warm_up=True) for d in self.decays}
+            self.averages = {
+                d: averaged_copy(discriminator, d, warm_up=True, warm_rate=self.warm_up) for d in self.decays
+            }
         for decay, state in self._pending.items():
             self.averages[float(decay)].load_state_dict(state)
         self._pending = {}
@@ -94,7 +100,7 @@ class DiscriminatorAverages(pl.Callback):
     def classifiers(self) -> Iterator[Tuple[str, nn.Module]]:
         """(metric suffix, averaged D) per decay."""
         for decay, average in self.averages.items():
-            yield decay_name(decay), average.module
+            yield decay_name(decay, self.warm_up), average.module
 
     @torch.no_grad()
     def _score(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str, batch) -> None:

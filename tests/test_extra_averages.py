@@ -76,3 +76,22 @@ def test_bad_decays_and_a_checkpoint_of_other_decays_are_refused_naming_the_fix(
             DiscriminatorAverages(decays)
     with pytest.raises(ValueError, match="resume with the same decays"):
         DiscriminatorAverages([0.9]).load_state_dict({"0.99": {}})
+
+
+def test_without_warm_up_the_decay_holds_from_the_second_update_by_hand():
+    from catgan.extra_averages import decay_name
+    from catgan.modules.averaging import averaged_copy
+
+    net = torch.nn.Linear(1, 1, bias=False)
+    plain = averaged_copy(net, 0.5, warm_up=True, warm_rate=False)
+    warm = averaged_copy(net, 0.5, warm_up=True)
+    for w in (0.0, 1.0, 2.0):
+        net.weight.data.fill_(w)
+        plain.update_parameters(net)
+        warm.update_parameters(net)
+    # 0 copied; then 0.5 * 0 + 0.5 * 1 = 0.5; 0.5 * 0.5 + 0.5 * 2 = 1.25
+    assert float(plain.module.weight) == pytest.approx(1.25)
+    # warmed: d_1 = 2/11, d_2 = 3/12: (9/11) * 1 = 0.8182; 0.25 * 0.8182 + 0.75 * 2 = 1.7045
+    assert float(warm.module.weight) == pytest.approx(0.25 * 9 / 11 + 1.5)
+    assert decay_name(0.9999) == "ema_0.9999" and decay_name(0.9999, warm_up=False) == "ema_0.9999_no_warm_up"
+    assert DiscriminatorAverages([0.9], warm_up=False).state_key != DiscriminatorAverages([0.9]).state_key
