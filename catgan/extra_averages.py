@@ -19,8 +19,9 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 import lightning.pytorch as pl
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 
-from catgan.modules.averaging import averaged_copy
+from catgan.modules.averaging import warmed_up_ema
 
 
 def decay_name(decay: float, warm_up: bool = True) -> str:
@@ -60,7 +61,10 @@ class DiscriminatorAverages(pl.Callback):
             )
         if not self.averages:
             self.averages = {
-                d: averaged_copy(discriminator, d, warm_up=True, warm_rate=self.warm_up) for d in self.decays
+                d: AveragedModel(
+                    discriminator, multi_avg_fn=warmed_up_ema(d, self.warm_up), use_buffers=True
+                ).requires_grad_(False)
+                for d in self.decays
             }
         for decay, state in self._pending.items():
             self.averages[float(decay)].load_state_dict(state)
@@ -98,9 +102,12 @@ class DiscriminatorAverages(pl.Callback):
             self._pending = {}
 
     def classifiers(self) -> Iterator[Tuple[str, nn.Module]]:
-        """(metric suffix, averaged D) per decay."""
+        """(metric suffix, averaged D) per decay, once updated: an average no D step reached (``catgan test`` or
+        ``validate`` with the callback, which do not restore callback state) is a copy of D from before any
+        checkpoint was loaded, so it is not scored."""
         for decay, average in self.averages.items():
-            yield decay_name(decay, self.warm_up), average.module
+            if int(average.n_averaged) > 0:
+                yield decay_name(decay, self.warm_up), average.module
 
     @torch.no_grad()
     def _score(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str, batch) -> None:

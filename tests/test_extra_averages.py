@@ -79,12 +79,14 @@ def test_bad_decays_and_a_checkpoint_of_other_decays_are_refused_naming_the_fix(
 
 
 def test_without_warm_up_the_decay_holds_from_the_second_update_by_hand():
+    from torch.optim.swa_utils import AveragedModel
+
     from catgan.extra_averages import decay_name
-    from catgan.modules.averaging import averaged_copy
+    from catgan.modules.averaging import warmed_up_ema
 
     net = torch.nn.Linear(1, 1, bias=False)
-    plain = averaged_copy(net, 0.5, warm_up=True, warm_rate=False)
-    warm = averaged_copy(net, 0.5, warm_up=True)
+    plain = AveragedModel(net, multi_avg_fn=warmed_up_ema(0.5, warm_up=False), use_buffers=True)
+    warm = AveragedModel(net, multi_avg_fn=warmed_up_ema(0.5), use_buffers=True)
     for w in (0.0, 1.0, 2.0):
         net.weight.data.fill_(w)
         plain.update_parameters(net)
@@ -95,3 +97,19 @@ def test_without_warm_up_the_decay_holds_from_the_second_update_by_hand():
     assert float(warm.module.weight) == pytest.approx(0.25 * 9 / 11 + 1.5)
     assert decay_name(0.9999) == "ema_0.9999" and decay_name(0.9999, warm_up=False) == "ema_0.9999_no_warm_up"
     assert DiscriminatorAverages([0.9], warm_up=False).state_key != DiscriminatorAverages([0.9]).state_key
+
+
+def test_an_average_no_d_step_reached_is_not_scored(run_cli, tmp_path):
+    fit(run_cli, tmp_path, "--trainer.max_epochs", "1")
+    tested = run_cli(
+        "test",
+        "--config",
+        os.path.join(CONFIGS, "digits_catgan.yaml"),
+        "--ckpt_path",
+        str(tmp_path / "checkpoints" / "last.ckpt"),
+        "--trainer.callbacks+=catgan.extra_averages.DiscriminatorAverages",
+        "--trainer.callbacks.decays",
+        "[0.9]",
+    )
+    assert "test/acc" in tested.trainer.callback_metrics
+    assert not any(name.startswith("test/acc_ema_") for name in tested.trainer.callback_metrics)
